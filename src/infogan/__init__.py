@@ -1,0 +1,10 @@
+"""InfoGAN: interpretable representation learning by information maximizing GANs (Chen et al., 2016)."""
+
+from .codes import Categorical, LatentSpec, Uniform
+from .config import TrainConfig
+from .metrics import categorical_accuracy, evaluate
+from .model import InfoGAN
+from .train import train
+
+__version__ = "0.1.0"
+__all__ = ["Categorical", "Uniform", "LatentSpec", "TrainConfig", "InfoGAN", "train", "evaluate", "categorical_accuracy"]

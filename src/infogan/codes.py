@@ -1,0 +1,233 @@
+"""Latent codes: how each is sampled, fed to G, read off Q, scored and how much it can carry.
+
+Modelled on the official code's distribution objects: a code knows its prior (sampling and
+entropy ``H(c)``), the width of its slice of G's input and of Q's output, and ``log Q(c|x)``.
+The information lower bound for a code is ``E[log Q(c|x)] + H(c)``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+
+LOG_STD_MIN, LOG_STD_MAX = -5.0, 2.0  # keeps a learned Gaussian std away from 0 and infinity
+
+
+class CodeError(ValueError):
+    """A code specification or code value that cannot be used."""
+
+
+@dataclass(frozen=True)
+class Categorical:
+    """A code uniform over ``K`` categories; G sees it one-hot, Q outputs ``K`` logits."""
+
+    name: str
+    categories: int
+
+    kind = "cat"
+
+    @property
+    def input_width(self) -> int:
+        return self.categories
+
+    @property
+    def output_width(self) -> int:
+        return self.categories
+
+    def entropy(self) -> float:
+        return math.log(self.categories)
+
+    def sample(self, n: int, generator: torch.Generator | None = None, device=None) -> torch.Tensor:
+        return torch.randint(self.categories, (n,), generator=generator, device=device)
+
+    def full(self, n: int, value: float, device=None) -> torch.Tensor:
+        if not (float(value).is_integer() and 0 <= value < self.categories):
+            raise CodeError(
+                f"code {self.name} is categorical: its value must be an integer in 0..{self.categories - 1}, got {value}"
+            )
+        return torch.full((n,), int(value), dtype=torch.long, device=device)
+
+    def to_input(self, values: torch.Tensor) -> torch.Tensor:
+        return F.one_hot(values, self.categories).float()
+
+    def log_q(self, q_output: torch.Tensor, values: torch.Tensor) -> torch.Tensor:
+        """Per-sample ``log Q(c|x)`` from Q's logits (not probabilities)."""
+        return -F.cross_entropy(q_output, values, reduction="none")
+
+    def predict(self, q_output: torch.Tensor) -> torch.Tensor:
+        return q_output.argmax(dim=1)
+
+    def describe(self) -> str:
+        return f"Cat({self.categories})"
+
+
+@dataclass(frozen=True)
+class Uniform:
+    """A 1-D code uniform on ``[low, high]``; Q models it as a Gaussian.
+
+    With ``learn_std`` (the paper's appendix) Q outputs a mean and a log-std; without it (the
+    official code) the std is fixed at 1 and Q outputs only the mean.
+    """
+
+    name: str
+    low: float = -1.0
+    high: float = 1.0
+    learn_std: bool = True
+
+    kind = "cont"
+
+    @property
+    def input_width(self) -> int:
+        return 1
+
+    @property
+    def output_width(self) -> int:
+        return 2 if self.learn_std else 1
+
+    def entropy(self) -> float:
+        return math.log(self.high - self.low)
+
+    def sample(self, n: int, generator: torch.Generator | None = None, device=None) -> torch.Tensor:
+        u = torch.rand((n,), generator=generator, device=device)
+        return self.low + (self.high - self.low) * u
+
+    def full(self, n: int, value: float, device=None) -> torch.Tensor:
+        return torch.full((n,), float(value), device=device)
+
+    def to_input(self, values: torch.Tensor) -> torch.Tensor:
+        return values.unsqueeze(1)
+
+    def mean_and_log_std(self, q_output: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        mean = q_output[:, 0]
+        if self.learn_std:
+            log_std = q_output[:, 1].clamp(LOG_STD_MIN, LOG_STD_MAX)
+        else:
+            log_std = torch.zeros_like(mean)
+        return mean, log_std
+
+    def log_q(self, q_output: torch.Tensor, values: torch.Tensor) -> torch.Tensor:
+        """Per-sample Gaussian log-density of ``values`` under Q's mean and std."""
+        mean, log_std = self.mean_and_log_std(q_output)
+        z = (values - mean) * torch.exp(-log_std)
+        return -0.5 * z * z - log_std - 0.5 * math.log(2 * math.pi)
+
+    def predict(self, q_output: torch.Tensor) -> torch.Tensor:
+        return q_output[:, 0]
+
+    def describe(self) -> str:
+        return f"Unif({self.low:g},{self.high:g})"
+
+
+Code = Categorical | Uniform
+
+
+class LatentSpec:
+    """The generator's whole input: noise ``z`` followed by the codes, in order.
+
+    Codes are named ``c1, c2, ...`` in the order declared, as in the paper.
+    """
+
+    def __init__(self, noise: int, codes: list[Code], noise_prior: str = "uniform"):
+        if noise < 0:
+            raise CodeError(f"noise dimension must be >= 0, got {noise}")
+        if noise_prior not in ("uniform", "normal"):
+            raise CodeError(f"noise prior must be 'uniform' or 'normal', got {noise_prior!r}")
+        if not codes:
+            raise CodeError("at least one latent code is needed")
+        self.noise = noise
+        self.codes = list(codes)
+        self.noise_prior = noise_prior
+        self.by_name = {code.name: code for code in self.codes}
+
+    @classmethod
+    def parse(cls, text: str, noise: int, noise_prior: str = "uniform", learn_std: bool = True) -> "LatentSpec":
+        """Parse ``"cat:10,cont:2"``: one Cat(10) then two Unif(-1,1) codes.
+
+        ``cont:N:LOW:HIGH`` sets the range of N continuous codes.
+        """
+        codes: list[Code] = []
+        for part in (p.strip() for p in text.split(",")):
+            fields = part.split(":")
+            try:
+                kind, count = fields[0], int(fields[1])
+                if kind == "cat" and len(fields) == 2 and count >= 2:
+                    codes.append(Categorical(f"c{len(codes) + 1}", count))
+                elif kind == "cont" and len(fields) in (2, 4) and count >= 1:
+                    low, high = (float(fields[2]), float(fields[3])) if len(fields) == 4 else (-1.0, 1.0)
+                    if not low < high:
+                        raise ValueError
+                    for _ in range(count):
+                        codes.append(Uniform(f"c{len(codes) + 1}", low, high, learn_std))
+                else:
+                    raise ValueError
+            except (ValueError, IndexError):
+                raise CodeError(
+                    f"cannot read code {part!r} in {text!r}: use cat:K (K >= 2), cont:N or cont:N:LOW:HIGH, comma-separated"
+                ) from None
+        return cls(noise, codes, noise_prior)
+
+    @property
+    def input_width(self) -> int:
+        return self.noise + sum(code.input_width for code in self.codes)
+
+    @property
+    def output_width(self) -> int:
+        return sum(code.output_width for code in self.codes)
+
+    def sample_noise(self, n: int, generator: torch.Generator | None = None, device=None) -> torch.Tensor:
+        if self.noise_prior == "uniform":
+            return 2 * torch.rand((n, self.noise), generator=generator, device=device) - 1
+        return torch.randn((n, self.noise), generator=generator, device=device)
+
+    def sample_codes(self, n: int, generator: torch.Generator | None = None, device=None) -> dict[str, torch.Tensor]:
+        return {code.name: code.sample(n, generator, device) for code in self.codes}
+
+    def generator_input(self, noise: torch.Tensor, codes: dict[str, torch.Tensor]) -> torch.Tensor:
+        return torch.cat([noise] + [code.to_input(codes[code.name]) for code in self.codes], dim=1)
+
+    def split_q_output(self, q_output: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Cut Q's output into each code's slice."""
+        parts = torch.split(q_output, [code.output_width for code in self.codes], dim=1)
+        return {code.name: part for code, part in zip(self.codes, parts)}
+
+    def log_q(self, q_output: torch.Tensor, codes: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        """Mean ``log Q(c|x)`` over the batch, per code."""
+        slices = self.split_q_output(q_output)
+        return {code.name: code.log_q(slices[code.name], codes[code.name]).mean() for code in self.codes}
+
+    def predict(self, q_output: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Q's point estimate of each code: the arg-max category, or the Gaussian mean."""
+        slices = self.split_q_output(q_output)
+        return {code.name: code.predict(slices[code.name]) for code in self.codes}
+
+    def entropies(self) -> dict[str, float]:
+        return {code.name: code.entropy() for code in self.codes}
+
+    def to_dict(self) -> dict:
+        return {
+            "noise": self.noise,
+            "noise_prior": self.noise_prior,
+            "codes": [
+                {"name": c.name, "kind": "cat", "categories": c.categories}
+                if isinstance(c, Categorical)
+                else {"name": c.name, "kind": "cont", "low": c.low, "high": c.high, "learn_std": c.learn_std}
+                for c in self.codes
+            ],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "LatentSpec":
+        codes: list[Code] = []
+        for c in data["codes"]:
+            if c["kind"] == "cat":
+                codes.append(Categorical(c["name"], c["categories"]))
+            else:
+                codes.append(Uniform(c["name"], c["low"], c["high"], c["learn_std"]))
+        return cls(data["noise"], codes, data["noise_prior"])
+
+    def describe(self) -> str:
+        codes = ", ".join(f"{c.name} ~ {c.describe()}" for c in self.codes)
+        return f"z: {self.noise} ({self.noise_prior}); {codes}"

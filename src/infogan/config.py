@@ -1,0 +1,120 @@
+"""Training settings: one dataclass, filled from defaults, then a TOML/YAML file, then flags."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+from .codes import LatentSpec
+
+
+class ConfigError(ValueError):
+    """A setting that is unknown or out of range."""
+
+
+@dataclass
+class TrainConfig:
+    # data
+    dataset: str = "mnist"
+    data_dir: str | None = None
+    verify_data: bool = True
+    # latent input: the paper's MNIST choice
+    codes: str = "cat:10,cont:2"
+    noise: int = 62
+    noise_prior: str = "uniform"  # official code: Unif(-1,1); "normal" as in TF-GAN's example
+    learn_std: bool = True  # paper appendix: Q learns the Gaussian std; official code fixes it at 1
+    # the information term
+    lambda_cat: float = 1.0
+    lambda_cont: float = 0.1
+    info_weight_g: float = 1.0  # 0 gives the paper's baseline: Q trained, G not rewarded
+    info_in_d: bool = True  # official code: D's loss also subtracts lambda*L_I, so the shared trunk learns it
+    # networks and optimisation
+    leaky_slope: float = 0.1  # paper; the official code uses 0.01
+    lr_d: float = 2e-4
+    lr_g: float = 1e-3
+    beta1: float = 0.5
+    beta2: float = 0.999
+    batch_size: int = 128
+    steps: int = 5000
+    seed: int = 0
+    device: str = "cpu"
+    threads: int = 0  # torch intra-op threads; 0 keeps torch's default
+    # bookkeeping
+    log_every: int = 50
+    sample_every: int = 500
+    checkpoint_every: int = 500
+    eval_every: int = 500  # unsupervised test accuracy during training (0: never)
+
+    def validate(self) -> "TrainConfig":
+        positive = ("batch_size", "steps", "log_every", "sample_every", "checkpoint_every")
+        for name in positive:
+            if getattr(self, name) <= 0:
+                raise ConfigError(f"{name} must be positive, got {getattr(self, name)}")
+        for name in ("lr_d", "lr_g"):
+            if not getattr(self, name) > 0:
+                raise ConfigError(f"{name} must be positive, got {getattr(self, name)}")
+        for name in ("lambda_cat", "lambda_cont", "info_weight_g", "eval_every", "threads"):
+            if getattr(self, name) < 0:
+                raise ConfigError(f"{name} must be >= 0, got {getattr(self, name)}")
+        if not (0 <= self.beta1 < 1 and 0 <= self.beta2 < 1):
+            raise ConfigError("beta1 and beta2 must lie in [0, 1)")
+        if self.device not in ("cpu", "cuda", "auto") and not self.device.startswith("cuda:"):
+            raise ConfigError(f"device must be cpu, cuda, cuda:N or auto, got {self.device!r}")
+        self.latent_spec()  # raises CodeError on a bad --codes / --noise
+        return self
+
+    def latent_spec(self) -> LatentSpec:
+        return LatentSpec.parse(self.codes, self.noise, self.noise_prior, self.learn_std)
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict, source: str = "settings") -> "TrainConfig":
+        known = {f.name: f for f in fields(cls)}
+        unknown = sorted(set(data) - set(known))
+        if unknown:
+            raise ConfigError(f"{source}: unknown setting(s) {', '.join(unknown)}; known: {', '.join(known)}")
+        values = {}
+        for key, value in data.items():
+            default = known[key].default
+            if default is not None and value is not None and not isinstance(value, type(default)):
+                if isinstance(default, float) and isinstance(value, int) and not isinstance(value, bool):
+                    value = float(value)
+                else:
+                    raise ConfigError(f"{source}: {key} should be {type(default).__name__}, got {value!r}")
+            values[key] = value
+        return cls(**values)
+
+
+def read_config_file(path: str | Path) -> dict:
+    """Read a TOML (``.toml``) or YAML (``.yaml``/``.yml``) file of settings into a dict."""
+    path = Path(path)
+    try:
+        text = path.read_text()
+    except OSError as error:
+        raise ConfigError(f"cannot read config file {path}: {error.strerror}") from None
+    try:
+        if path.suffix == ".toml":
+            try:
+                import tomllib
+            except ModuleNotFoundError:  # Python 3.10
+                import tomli as tomllib
+            data = tomllib.loads(text)
+        elif path.suffix in (".yaml", ".yml"):
+            import yaml
+
+            data = yaml.safe_load(text) or {}
+        elif path.suffix == ".json":
+            data = json.loads(text)
+        else:
+            raise ConfigError(f"config file {path} must end in .toml, .yaml, .yml or .json")
+    except ConfigError:
+        raise
+    except Exception as error:
+        raise ConfigError(f"cannot parse config file {path}: {error}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"config file {path} must hold a table of settings")
+    return {key.replace("-", "_"): value for key, value in data.items()}

@@ -1,0 +1,81 @@
+"""A trained InfoGAN as a Python object: generate from chosen codes, encode images with Q."""
+
+from __future__ import annotations
+
+import os
+
+import torch
+
+from .checkpoint import load_checkpoint
+from .codes import CodeError, LatentSpec
+from .config import TrainConfig
+from .networks import Discriminator, Generator, init_weights
+
+
+class InfoGAN:
+    """Generator, discriminator with its Q head, and the latent layout they were trained with."""
+
+    def __init__(self, spec: LatentSpec, leaky_slope: float = 0.1, device="cpu"):
+        self.spec = spec
+        self.device = torch.device(device)
+        self.generator = Generator(spec.input_width).to(self.device)
+        self.discriminator = Discriminator(spec.output_width, leaky_slope).to(self.device)
+        init_weights(self.generator)
+        init_weights(self.discriminator)
+
+    @classmethod
+    def from_config(cls, config: TrainConfig, device="cpu") -> "InfoGAN":
+        return cls(config.latent_spec(), config.leaky_slope, device)
+
+    @classmethod
+    def load(cls, run: str | os.PathLike, device="cpu") -> "InfoGAN":
+        """Load the networks of a training run folder (or checkpoint file), in eval mode."""
+        state = load_checkpoint(run, map_location=device)
+        config = TrainConfig.from_dict(state["config"])
+        model = cls.from_config(config, device)
+        model.generator.load_state_dict(state["generator"])
+        model.discriminator.load_state_dict(state["discriminator"])
+        model.step = state["step"]
+        model.config = config
+        model.eval()
+        return model
+
+    def eval(self) -> "InfoGAN":
+        self.generator.eval()
+        self.discriminator.eval()
+        return self
+
+    def latents(self, n: int, codes: dict[str, float | torch.Tensor] | None = None, seed: int | None = None):
+        """Noise and codes for ``n`` samples: ``codes`` fixes some codes, the rest come from their priors.
+
+        Every draw is made in the same order whatever is fixed, so with the same ``seed`` the
+        noise and the free codes are the same whichever codes are given.
+        """
+        generator = torch.Generator().manual_seed(seed) if seed is not None else None
+        noise = self.spec.sample_noise(n, generator)
+        values = self.spec.sample_codes(n, generator)
+        for name, value in (codes or {}).items():
+            if name not in self.spec.by_name:
+                raise CodeError(f"no code named {name!r}; this model has {', '.join(self.spec.by_name)}")
+            code = self.spec.by_name[name]
+            values[name] = code.full(n, value) if not torch.is_tensor(value) else value.to(values[name].dtype)
+        return noise, values
+
+    @torch.no_grad()
+    def generate(self, n: int = 64, codes: dict | None = None, seed: int | None = None) -> torch.Tensor:
+        """Images N x 1 x 28 x 28 in [0, 1] for the given codes (others drawn from their priors)."""
+        noise, values = self.latents(n, codes, seed)
+        return self.generate_from(noise, values)
+
+    @torch.no_grad()
+    def generate_from(self, noise: torch.Tensor, codes: dict[str, torch.Tensor]) -> torch.Tensor:
+        latent = self.spec.generator_input(noise, codes).to(self.device)
+        return self.generator(latent).cpu()
+
+    @torch.no_grad()
+    def encode(self, images: torch.Tensor, batch_size: int = 1000) -> dict[str, torch.Tensor]:
+        """Q's estimate of each code for images N x 1 x 28 x 28 in [0, 1]: a category index, or a mean."""
+        outputs = []
+        for start in range(0, len(images), batch_size):
+            outputs.append(self.discriminator(images[start : start + batch_size].to(self.device))[1].cpu())
+        return self.spec.predict(torch.cat(outputs))

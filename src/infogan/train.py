@@ -1,0 +1,204 @@
+"""The InfoGAN training loop, top to bottom.
+
+Each update: draw z and c from their priors and generate a batch; a D step on real and fake
+(minus lambda*L_I when ``info_in_d``, so the shared trunk learns the codes; Q's head is trained
+by D's optimiser either way, as in the official code); then a G step on the same fake batch
+against the updated D, minus ``info_weight_g``*lambda*L_I.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from tqdm import tqdm
+
+from . import data
+from .checkpoint import CHECKPOINT_NAME, CheckpointError, load_checkpoint, save_checkpoint
+from .config import TrainConfig
+from .figures import save_grid
+from .metrics import categorical_accuracy
+from .model import InfoGAN
+
+
+def resolve_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise RuntimeError(f"device {name!r} asked for, but no CUDA GPU is available here (use --device cpu)")
+    return torch.device(name)
+
+
+def epoch_order(seed: int, epoch: int, size: int, device) -> torch.Tensor:
+    """The shuffled order of one epoch, a pure function of (seed, epoch) so a resumed run sees the same batches."""
+    generator = torch.Generator().manual_seed(seed * 1_000_003 + epoch)
+    return torch.randperm(size, generator=generator).to(device)
+
+
+def fixed_sample_latents(model: InfoGAN, rows: int = 10) -> tuple[torch.Tensor, dict]:
+    """Latents for the progress grid: one row per category of the first categorical code,
+    one column per noise draw, continuous codes at 0."""
+    columns = 10
+    noise, codes = model.latents(rows * columns, seed=1234)
+    noise = noise.view(rows, columns, -1)[0].repeat(rows, 1)  # the same noise down each column
+    for code in model.spec.codes:
+        if code.kind == "cat":
+            codes[code.name] = torch.arange(rows).repeat_interleave(columns) % code.categories
+        else:
+            codes[code.name] = torch.zeros(rows * columns)
+    return noise, codes
+
+
+def unsupervised_accuracy(model: InfoGAN, images: torch.Tensor, labels: torch.Tensor) -> float | None:
+    categorical = [code for code in model.spec.codes if code.kind == "cat"]
+    if not categorical:
+        return None
+    predicted = model.encode(images)[categorical[0].name]
+    return categorical_accuracy(predicted.numpy(), labels.numpy(), categorical[0].categories, 10)["accuracy"]
+
+
+def train(config: TrainConfig, out_dir: str | Path, resume: bool = False, progress: bool = True) -> dict:
+    """Train (or, with ``resume``, continue) the run in ``out_dir``; returns the last logged metrics."""
+    out = Path(out_dir)
+    checkpoint_file = out / CHECKPOINT_NAME
+    if checkpoint_file.exists() and not resume:
+        raise CheckpointError(f"{out} already holds a run; continue it with --resume {out} or choose another --out")
+    state = load_checkpoint(out) if resume else None
+    config.validate()
+    if config.threads:
+        torch.set_num_threads(config.threads)
+    device = resolve_device(config.device)
+    torch.manual_seed(config.seed)
+
+    train_images, _ = data.load(config.dataset, "train", config.data_dir, config.verify_data)
+    train_images = train_images.to(device)
+    if len(train_images) < config.batch_size:
+        raise data.DataError(f"the training set has {len(train_images)} images, fewer than one batch of {config.batch_size}")
+    test_images, test_labels = (
+        data.load(config.dataset, "test", config.data_dir, config.verify_data) if config.eval_every else (None, None)
+    )
+
+    model = InfoGAN.from_config(config, device)
+    G, D, spec = model.generator, model.discriminator, model.spec
+    opt_d = torch.optim.Adam(D.parameters(), lr=config.lr_d, betas=(config.beta1, config.beta2))
+    opt_g = torch.optim.Adam(G.parameters(), lr=config.lr_g, betas=(config.beta1, config.beta2))
+    weights = {code.name: config.lambda_cat if code.kind == "cat" else config.lambda_cont for code in spec.codes}
+    entropies = spec.entropies()
+
+    step, elapsed = 0, 0.0
+    if state is not None:
+        G.load_state_dict(state["generator"])
+        D.load_state_dict(state["discriminator"])
+        opt_d.load_state_dict(state["opt_d"])
+        opt_g.load_state_dict(state["opt_g"])
+        step, elapsed = state["step"], state["elapsed_s"]
+        torch.set_rng_state(state["rng_cpu"])
+        if device.type == "cuda" and state.get("rng_cuda") is not None:
+            torch.cuda.set_rng_state(state["rng_cuda"], device)
+
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "config.json").write_text(json.dumps(config.to_dict(), indent=2) + "\n")
+    sample_noise, sample_codes = fixed_sample_latents(model)
+
+    def checkpoint():
+        save_checkpoint(
+            {
+                "config": config.to_dict(),
+                "step": step,
+                "elapsed_s": elapsed + time.perf_counter() - started,
+                "generator": G.state_dict(),
+                "discriminator": D.state_dict(),
+                "opt_d": opt_d.state_dict(),
+                "opt_g": opt_g.state_dict(),
+                "rng_cpu": torch.get_rng_state(),
+                "rng_cuda": torch.cuda.get_rng_state(device) if device.type == "cuda" else None,
+            },
+            checkpoint_file,
+        )
+
+    batch, n_train = config.batch_size, len(train_images)
+    batches_per_epoch = n_train // batch
+    order_epoch, order = -1, None
+    window = {"loss_d": 0.0, "loss_g": 0.0, **{f"mi_{name}": 0.0 for name in entropies}}
+    window_steps, window_start = 0, time.perf_counter()
+    last = {}
+    started = time.perf_counter()
+    bar = tqdm(total=config.steps, initial=step, disable=not progress, dynamic_ncols=True, desc="train")
+    metrics_file = open(out / "metrics.jsonl", "a")
+    try:
+        while step < config.steps:
+            epoch, index = divmod(step, batches_per_epoch)
+            if epoch != order_epoch:
+                order_epoch, order = epoch, epoch_order(config.seed, epoch, n_train, device)
+            real = train_images[order[index * batch : (index + 1) * batch]]
+
+            noise = spec.sample_noise(batch, device=device)
+            codes = spec.sample_codes(batch, device=device)
+            fake = G(spec.generator_input(noise, codes))
+
+            # D step (Q's head is trained here; the trunk learns L_I only when info_in_d)
+            d_real, _ = D(real)
+            d_fake, q_fake = D(fake.detach(), detach_q=not config.info_in_d)
+            log_q = spec.log_q(q_fake, codes)
+            info = sum(weights[name] * value for name, value in log_q.items())
+            loss_d = F.softplus(-d_real).mean() + F.softplus(d_fake).mean() - info
+            opt_d.zero_grad(set_to_none=True)
+            loss_d.backward()
+            opt_d.step()
+
+            # G step against the updated D; D's weights get no gradients here
+            D.requires_grad_(False)
+            d_fake, q_fake = D(fake)
+            info_g = sum(weights[name] * value for name, value in spec.log_q(q_fake, codes).items())
+            loss_g = F.softplus(-d_fake).mean() - config.info_weight_g * info_g
+            opt_g.zero_grad(set_to_none=True)
+            loss_g.backward()
+            opt_g.step()
+            D.requires_grad_(True)
+
+            step += 1
+            window["loss_d"] += loss_d.item()
+            window["loss_g"] += loss_g.item()
+            for name, value in log_q.items():
+                window[f"mi_{name}"] += value.item() + entropies[name]
+            window_steps += 1
+            bar.update(1)
+
+            if step % config.log_every == 0 or step == config.steps:
+                now = time.perf_counter()
+                last = {"step": step, **{k: v / window_steps for k, v in window.items()}}
+                last["images_per_s"] = window_steps * batch / (now - window_start)
+                last["elapsed_s"] = elapsed + now - started
+                if config.eval_every and (step % config.eval_every == 0 or step == config.steps):
+                    model.eval()
+                    last["accuracy"] = unsupervised_accuracy(model, test_images, test_labels)
+                    G.train()
+                    D.train()
+                metrics_file.write(json.dumps(last) + "\n")
+                metrics_file.flush()
+                shown = {"D": f"{last['loss_d']:.3f}", "G": f"{last['loss_g']:.3f}"}
+                for name in entropies:
+                    shown[name] = f"{last[f'mi_{name}']:.2f}/{entropies[name]:.2f}"
+                if "accuracy" in last:
+                    shown["acc"] = f"{last['accuracy']:.3f}"
+                bar.set_postfix(shown, refresh=False)
+                window = dict.fromkeys(window, 0.0)
+                window_steps, window_start = 0, time.perf_counter()
+            if step % config.sample_every == 0 or step == config.steps:
+                model.eval()
+                save_grid(model.generate_from(sample_noise, sample_codes), out / "samples" / f"step_{step:06d}.png", 10)
+                G.train()
+                D.train()
+            if step % config.checkpoint_every == 0 or step == config.steps:
+                checkpoint()
+    except KeyboardInterrupt:
+        checkpoint()
+        bar.close()
+        metrics_file.close()
+        raise
+    bar.close()
+    metrics_file.close()
+    return last
