@@ -32,3 +32,74 @@ def save_grid(images: torch.Tensor, path: str | os.PathLike, columns: int, scale
     path.parent.mkdir(parents=True, exist_ok=True)
     image_grid(images, columns, scale=scale).save(path)
     return path
+
+
+def category_sweep(model, seed: int = 0, columns: int = 10) -> tuple[torch.Tensor, int]:
+    """Images of the first categorical code's every category (rows) for ``columns`` noise draws,
+    the same draw down each column, other codes at 0 (plain samples if no code is categorical)."""
+    code = next((c for c in model.spec.codes if c.kind == "cat"), None)
+    if code is None:
+        return model.generate(10 * columns, seed=seed), columns
+    rows = code.categories
+    noise, codes = model.latents(columns, seed=seed)
+    noise = noise.repeat(rows, 1)
+    for other in model.spec.codes:
+        codes[other.name] = (
+            torch.arange(rows).repeat_interleave(columns) if other is code else other.full(rows * columns, 0.0)
+        )
+    return model.generate_from(noise, codes), columns
+
+
+def code_traversal(model, name: str, values, seed: int = 0) -> tuple[torch.Tensor, int]:
+    """The paper's Figure 2 for a continuous code: one row per category of the first categorical
+    code (or 10 noise draws if there is none), columns sweep ``name`` over ``values``; noise and
+    the other continuous codes (at 0) stay fixed along each row."""
+    code = model.spec.by_name[name]
+    values = torch.as_tensor(list(values), dtype=torch.float32)
+    categorical = next((c for c in model.spec.codes if c.kind == "cat"), None)
+    rows = categorical.categories if categorical else 10
+    columns = len(values)
+    noise, codes = model.latents(rows, seed=seed)
+    noise = noise.repeat_interleave(columns, dim=0)
+    for other in model.spec.codes:
+        if other is code:
+            codes[other.name] = values.repeat(rows)
+        elif other is categorical:
+            codes[other.name] = torch.arange(rows).repeat_interleave(columns)
+        else:
+            codes[other.name] = other.full(rows * columns, 0.0)
+    return model.generate_from(noise, codes), columns
+
+
+def read_metrics(run: str | os.PathLike) -> list[dict]:
+    path = Path(run) / "metrics.jsonl"
+    if not path.exists():
+        raise FileNotFoundError(f"no metrics.jsonl in {run} (is it a training run folder?)")
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def plot_information(runs: list[str], code: str, path: str | os.PathLike, entropy: float | None = None, max_step=None):
+    """The paper's Figure 1: the information lower bound of ``code`` against updates, per run,
+    with ``H(c)`` (its maximum for a discrete code) as a dashed line."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(figsize=(6, 4), dpi=100)
+    for run in runs:
+        rows = [r for r in read_metrics(run) if f"mi_{code}" in r and (max_step is None or r["step"] <= max_step)]
+        if not rows:
+            raise ValueError(f"{run} has no logged information bound for code {code!r}")
+        axes.plot([r["step"] for r in rows], [r[f"mi_{code}"] for r in rows], label=Path(run).name)
+    if entropy is not None:
+        axes.axhline(entropy, color="grey", linestyle="--", label=f"H({code}) = {entropy:.3f}")
+    axes.set_xlabel("generator updates")
+    axes.set_ylabel(f"L_I({code}) lower bound (nats)")
+    axes.legend()
+    axes.grid(alpha=0.3)
+    figure.tight_layout()
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path)
+    plt.close(figure)
+    return Path(path)

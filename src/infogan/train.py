@@ -19,7 +19,7 @@ from tqdm import tqdm
 from . import data
 from .checkpoint import CHECKPOINT_NAME, CheckpointError, load_checkpoint, save_checkpoint
 from .config import TrainConfig
-from .figures import save_grid
+from .figures import category_sweep, save_grid
 from .metrics import categorical_accuracy
 from .model import InfoGAN
 
@@ -36,20 +36,6 @@ def epoch_order(seed: int, epoch: int, size: int, device) -> torch.Tensor:
     """The shuffled order of one epoch, a pure function of (seed, epoch) so a resumed run sees the same batches."""
     generator = torch.Generator().manual_seed(seed * 1_000_003 + epoch)
     return torch.randperm(size, generator=generator).to(device)
-
-
-def fixed_sample_latents(model: InfoGAN, rows: int = 10) -> tuple[torch.Tensor, dict]:
-    """Latents for the progress grid: one row per category of the first categorical code,
-    one column per noise draw, continuous codes at 0."""
-    columns = 10
-    noise, codes = model.latents(rows * columns, seed=1234)
-    noise = noise.view(rows, columns, -1)[0].repeat(rows, 1)  # the same noise down each column
-    for code in model.spec.codes:
-        if code.kind == "cat":
-            codes[code.name] = torch.arange(rows).repeat_interleave(columns) % code.categories
-        else:
-            codes[code.name] = torch.zeros(rows * columns)
-    return noise, codes
 
 
 def unsupervised_accuracy(model: InfoGAN, images: torch.Tensor, labels: torch.Tensor) -> float | None:
@@ -101,7 +87,6 @@ def train(config: TrainConfig, out_dir: str | Path, resume: bool = False, progre
 
     out.mkdir(parents=True, exist_ok=True)
     (out / "config.json").write_text(json.dumps(config.to_dict(), indent=2) + "\n")
-    sample_noise, sample_codes = fixed_sample_latents(model)
 
     def checkpoint():
         save_checkpoint(
@@ -189,7 +174,8 @@ def train(config: TrainConfig, out_dir: str | Path, resume: bool = False, progre
                 window_steps, window_start = 0, time.perf_counter()
             if step % config.sample_every == 0 or step == config.steps:
                 model.eval()
-                save_grid(model.generate_from(sample_noise, sample_codes), out / "samples" / f"step_{step:06d}.png", 10)
+                grid, columns = category_sweep(model, seed=config.seed)
+                save_grid(grid, out / "samples" / f"step_{step:06d}.png", columns)
                 G.train()
                 D.train()
             if step % config.checkpoint_every == 0 or step == config.steps:

@@ -1,0 +1,34 @@
+# Set-up: a virtual environment in .venv with the CPU build of torch (never a CUDA download).
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+TORCH := torch==2.13.0
+DATA_ARG := $(if $(INFOGAN_DATA),--data-dir $(INFOGAN_DATA),)
+DEMO_RUN := runs/demo
+DEMO_STEPS ?= 2000
+
+.PHONY: setup demo reproduce test docs-figures clean
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -c "import torch" 2>/dev/null || $(PY) -m pip install -q $(TORCH)
+	$(PY) -m pip install -q -e ".[test]"
+	touch $@
+
+setup: $(VENV)/.installed
+
+demo: setup
+	$(VENV)/bin/infogan train --out $(DEMO_RUN) --steps $(DEMO_STEPS) $(DATA_ARG) $(if $(wildcard $(DEMO_RUN)/checkpoint.pt),--resume $(DEMO_RUN),)
+	$(VENV)/bin/infogan evaluate $(DEMO_RUN) $(DATA_ARG)
+	$(VENV)/bin/infogan traverse $(DEMO_RUN)
+	$(VENV)/bin/infogan plot-mi $(DEMO_RUN)
+
+reproduce: setup
+	bash scripts/reproduce.sh
+
+test: setup
+	$(PY) -m pytest -q
+
+clean:
+	rm -rf $(VENV) build src/*.egg-info .pytest_cache

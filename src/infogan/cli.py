@@ -1,0 +1,241 @@
+"""The ``infogan`` command: train, evaluate, traverse, sample, plot-mi."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from . import data
+from .checkpoint import CheckpointError, load_checkpoint
+from .codes import CodeError
+from .config import ConfigError, TrainConfig, read_config_file
+
+# settings that may change when a run is resumed; the rest define the run
+RESUMABLE = {"steps", "log_every", "sample_every", "checkpoint_every", "eval_every", "data_dir", "verify_data", "device", "threads"}
+
+
+def add_train_arguments(parser: argparse.ArgumentParser) -> None:
+    """Every TrainConfig field as a flag; unset flags stay out of the namespace so a config file's values survive."""
+    S = argparse.SUPPRESS
+    add = parser.add_argument
+    add("--out", help="run folder to create (default runs/<dataset>-seed<seed>)")
+    add("--resume", metavar="RUN", help="continue the run in RUN from its last checkpoint (--steps may extend it)")
+    add("--config", metavar="FILE", help="TOML or YAML file of settings (same names as the flags); flags override it")
+    add("--quiet", action="store_true", help="no progress bar")
+    add("--dataset", default=S, choices=sorted(data.DATASETS), help="dataset (default mnist)")
+    add("--data-dir", default=S, help="folder holding one folder per dataset (default $INFOGAN_DATA, then the cache)")
+    add("--no-verify", dest="verify_data", action="store_false", default=S, help="skip SHA-256 checks (your own IDX files)")
+    add("--codes", default=S, help="latent codes, e.g. cat:10,cont:2 (default, the paper's MNIST codes)")
+    add("--noise", type=int, default=S, help="noise dimensions (default 62)")
+    add("--noise-prior", default=S, choices=["uniform", "normal"], help="noise prior (default uniform, as the official code)")
+    add("--fixed-std", dest="learn_std", action="store_false", default=S, help="Q's Gaussian std fixed at 1 (official code) instead of learned (paper)")
+    add("--lambda-cat", type=float, default=S, help="weight of categorical codes' information term (default 1)")
+    add("--lambda-cont", type=float, default=S, help="weight of continuous codes' information term (default 0.1)")
+    add("--info-weight-g", type=float, default=S, help="multiplier of the information term in G's loss; 0 = the paper's GAN baseline (default 1)")
+    add("--info-in-d", dest="info_in_d", action="store_true", default=S, help="D's loss also maximises the information term (default)")
+    add("--no-info-in-d", dest="info_in_d", action="store_false", default=S, help="only Q's head and G learn the information term")
+    add("--leaky-slope", type=float, default=S, help="leaky ReLU slope in D (default 0.1, paper; official code 0.01)")
+    add("--lr-d", type=float, default=S, help="D and Q learning rate (default 2e-4)")
+    add("--lr-g", type=float, default=S, help="G learning rate (default 1e-3)")
+    add("--beta1", type=float, default=S, help="Adam beta1 (default 0.5)")
+    add("--batch-size", type=int, default=S, help="batch size (default 128)")
+    add("--steps", type=int, default=S, help="number of updates (default 5000)")
+    add("--seed", type=int, default=S, help="random seed (default 0)")
+    add("--device", default=S, help="cpu, cuda, cuda:N or auto (default cpu)")
+    add("--threads", type=int, default=S, help="CPU threads for torch (default: torch's choice)")
+    add("--log-every", type=int, default=S, help="updates between metrics lines (default 50)")
+    add("--sample-every", type=int, default=S, help="updates between sample grids (default 500)")
+    add("--checkpoint-every", type=int, default=S, help="updates between checkpoints (default 500)")
+    add("--eval-every", type=int, default=S, help="updates between test-set accuracy checks; 0 = never (default 500)")
+
+
+FLAG_KEYS = {"out", "resume", "config", "quiet", "command", "handler"}
+
+
+def train_config_from_args(args: argparse.Namespace) -> tuple[TrainConfig, Path, bool]:
+    flags = {k: v for k, v in vars(args).items() if k not in FLAG_KEYS}
+    if args.resume:
+        if args.config:
+            raise ConfigError("--config cannot be combined with --resume: a resumed run keeps its settings")
+        if args.out and Path(args.out) != Path(args.resume):
+            raise ConfigError("--resume RUN continues RUN in place; leave out --out")
+        fixed = sorted(set(flags) - RESUMABLE)
+        if fixed:
+            raise ConfigError(f"cannot change {', '.join('--' + k.replace('_', '-') for k in fixed)} when resuming; start a new run")
+        settings = load_checkpoint(args.resume)["config"]
+        return TrainConfig.from_dict({**settings, **flags}, "checkpoint").validate(), Path(args.resume), True
+    settings = read_config_file(args.config) if args.config else {}
+    config = TrainConfig.from_dict({**settings, **flags}, args.config or "flags").validate()
+    out = Path(args.out or settings.get("out") or f"runs/{config.dataset}-seed{config.seed}")
+    return config, out, False
+
+
+def command_train(args) -> int:
+    from .train import train
+
+    config, out, resume = train_config_from_args(args)
+    print(f"{'resuming' if resume else 'training'} {out}: {config.latent_spec().describe()}", file=sys.stderr)
+    try:
+        last = train(config, out, resume=resume, progress=not args.quiet)
+    except KeyboardInterrupt:
+        print(f"interrupted; checkpoint saved, continue with: infogan train --resume {out}", file=sys.stderr)
+        return 130
+    summary = ", ".join(f"{k} {v:.3f}" for k, v in last.items() if k.startswith(("mi_", "accuracy")))
+    print(f"done: {out} at step {last.get('step')} ({summary})")
+    return 0
+
+
+def load_model(run, device="cpu"):
+    from .model import InfoGAN
+
+    return InfoGAN.load(run, device)
+
+
+def format_table(result: dict) -> str:
+    lines = [f"{'code':<6}{'L_I (nats)':>12}{'H(c)':>10}"]
+    for name, value in result["mi"].items():
+        lines.append(f"{name:<6}{value:>12.3f}{result['entropy'][name]:>10.3f}")
+    if "accuracy" in result:
+        lines.append(f"\nunsupervised accuracy of {result['accuracy_code']} on the test set: {100 * result['accuracy']:.2f} %")
+        lines.append("confusion (rows: category -> matched digit, columns: true digit 0-9)")
+        for category, (row, digit) in enumerate(zip(result["confusion"], result["mapping"])):
+            lines.append(f"  {category:>2} -> {digit:>2} |" + "".join(f"{v:>6}" for v in row))
+    return "\n".join(lines)
+
+
+def command_evaluate(args) -> int:
+    from .metrics import evaluate
+
+    model = load_model(args.run)
+    config = model.config
+    images = labels = None
+    if not args.no_accuracy:
+        images, labels = data.load(config.dataset, "test", args.data_dir or config.data_dir, config.verify_data)
+    result = evaluate(model, images, labels, samples=args.samples)
+    (Path(args.run) / "eval.json").write_text(json.dumps(result, indent=2) + "\n")
+    print(format_table(result))
+    print(f"\nwritten {Path(args.run) / 'eval.json'}")
+    return 0
+
+
+def command_traverse(args) -> int:
+    from .figures import category_sweep, code_traversal, save_grid
+
+    model = load_model(args.run)
+    out = Path(args.out or Path(args.run) / "figures")
+    low, high = args.range
+    values = np.linspace(low, high, args.columns).tolist()
+    for code in model.spec.codes:
+        if code.kind == "cat":
+            images, columns = category_sweep(model, seed=args.seed, columns=args.columns)
+        else:
+            images, columns = code_traversal(model, code.name, values, seed=args.seed)
+        path = save_grid(images, out / f"traverse_{code.name}.png", columns, scale=args.scale)
+        print(path)
+    return 0
+
+
+def parse_code_values(pairs: list[str]) -> dict[str, float]:
+    values = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        try:
+            values[name.strip()] = float(value)
+        except ValueError:
+            sep = ""
+        if not sep:
+            raise CodeError(f"--code takes NAME=VALUE (e.g. c1=3 or c2=0.5), got {pair!r}")
+    return values
+
+
+def command_sample(args) -> int:
+    from .figures import save_grid
+
+    model = load_model(args.run)
+    if args.n <= 0:
+        raise ConfigError(f"-n must be positive, got {args.n}")
+    images = model.generate(args.n, parse_code_values(args.code), seed=args.seed)
+    out = Path(args.out)
+    if out.suffix == ".npy":
+        out.parent.mkdir(parents=True, exist_ok=True)
+        np.save(out, images.numpy().astype(np.float32))
+    elif out.suffix == ".png":
+        save_grid(images, out, args.columns or int(np.ceil(np.sqrt(args.n))), scale=args.scale)
+    else:
+        raise ConfigError(f"--out must end in .png or .npy, got {out}")
+    print(out)
+    return 0
+
+
+def command_plot_mi(args) -> int:
+    from .figures import plot_information
+
+    entropy = None
+    try:
+        spec = TrainConfig.from_dict(json.loads((Path(args.runs[0]) / "config.json").read_text())).latent_spec()
+        entropy = spec.entropies().get(args.code)
+    except (OSError, ValueError):
+        pass
+    out = args.out or str(Path(args.runs[0]) / "figures" / f"mi_{args.code}.png")
+    print(plot_information(args.runs, args.code, out, entropy, args.max_step))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="infogan", description="InfoGAN: interpretable latent codes without labels.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    train = commands.add_parser("train", help="train a model (or resume one)")
+    add_train_arguments(train)
+    train.set_defaults(handler=command_train)
+
+    evaluate = commands.add_parser("evaluate", help="information bounds and unsupervised accuracy; writes RUN/eval.json")
+    evaluate.add_argument("run")
+    evaluate.add_argument("--data-dir", help="data root (default: the run's, then $INFOGAN_DATA, then the cache)")
+    evaluate.add_argument("--samples", type=int, default=10000, help="generated samples for the information bounds")
+    evaluate.add_argument("--no-accuracy", action="store_true", help="skip the test-set accuracy (no data needed)")
+    evaluate.set_defaults(handler=command_evaluate)
+
+    traverse = commands.add_parser("traverse", help="the paper's Figure 2: sweep each code, others fixed")
+    traverse.add_argument("run")
+    traverse.add_argument("--range", nargs=2, type=float, default=[-2.0, 2.0], metavar=("LOW", "HIGH"))
+    traverse.add_argument("--columns", type=int, default=10, help="values per sweep")
+    traverse.add_argument("--seed", type=int, default=0, help="seed of the fixed noise")
+    traverse.add_argument("--scale", type=int, default=2, help="pixel upscaling of the PNG")
+    traverse.add_argument("--out", help="folder for traverse_<code>.png (default RUN/figures)")
+    traverse.set_defaults(handler=command_traverse)
+
+    sample = commands.add_parser("sample", help="generate images with some codes fixed")
+    sample.add_argument("run")
+    sample.add_argument("--code", action="append", default=[], metavar="NAME=VALUE", help="fix a code, e.g. c1=3 (repeatable)")
+    sample.add_argument("-n", type=int, default=64, help="number of images")
+    sample.add_argument("--seed", type=int, default=0)
+    sample.add_argument("--out", required=True, help="a .png grid or a .npy array (N x 1 x 28 x 28, floats in [0, 1])")
+    sample.add_argument("--columns", type=int, help="grid columns (default: square)")
+    sample.add_argument("--scale", type=int, default=1, help="pixel upscaling of the PNG")
+    sample.set_defaults(handler=command_sample)
+
+    plot = commands.add_parser("plot-mi", help="the paper's Figure 1: information bound against updates")
+    plot.add_argument("runs", nargs="+")
+    plot.add_argument("--code", default="c1")
+    plot.add_argument("--max-step", type=int)
+    plot.add_argument("--out", help="PNG path (default FIRST_RUN/figures/mi_<code>.png)")
+    plot.set_defaults(handler=command_plot_mi)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except (ConfigError, CodeError, CheckpointError, data.DataError, FileNotFoundError, ValueError, RuntimeError) as error:
+        print(f"infogan: error: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
