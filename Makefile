@@ -27,6 +27,12 @@ demo: setup
 reproduce: setup
 	bash scripts/reproduce.sh
 
+# docs/figures from the runs that scripts/reproduce.sh leaves in runs/
+docs-figures: setup
+	$(VENV)/bin/infogan traverse runs/mnist-seed0 --out docs/figures
+	$(VENV)/bin/infogan plot-mi runs/mnist-seed0 runs/mnist-baseline --code c1 --max-step 1000 --out docs/figures/mi_c1.png
+	$(VENV)/bin/infogan sample runs/mnist-seed0 -n 100 --columns 10 --seed 0 --out docs/figures/samples.png
+
 test: setup
 	$(PY) -m pytest -q
 

@@ -69,8 +69,9 @@ def train_config_from_args(args: argparse.Namespace) -> tuple[TrainConfig, Path,
         settings = load_checkpoint(args.resume)["config"]
         return TrainConfig.from_dict({**settings, **flags}, "checkpoint").validate(), Path(args.resume), True
     settings = read_config_file(args.config) if args.config else {}
+    out_setting = settings.pop("out", None)
     config = TrainConfig.from_dict({**settings, **flags}, args.config or "flags").validate()
-    out = Path(args.out or settings.get("out") or f"runs/{config.dataset}-seed{config.seed}")
+    out = Path(args.out or out_setting or f"runs/{config.dataset}-seed{config.seed}")
     return config, out, False
 
 
@@ -85,7 +86,7 @@ def command_train(args) -> int:
         print(f"interrupted; checkpoint saved, continue with: infogan train --resume {out}", file=sys.stderr)
         return 130
     summary = ", ".join(f"{k} {v:.3f}" for k, v in last.items() if k.startswith(("mi_", "accuracy")))
-    print(f"done: {out} at step {last.get('step')} ({summary})")
+    print(f"done: {out} at step {last['step']}" + (f" ({summary})" if summary else ""))
     return 0
 
 
@@ -232,7 +233,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.handler(args)
-    except (ConfigError, CodeError, CheckpointError, data.DataError, FileNotFoundError, ValueError, RuntimeError) as error:
+    except (ConfigError, CodeError, CheckpointError, data.DataError, OSError, ValueError, RuntimeError) as error:
         print(f"infogan: error: {error}", file=sys.stderr)
         return 2
 

@@ -60,6 +60,17 @@ class Categorical:
     def predict(self, q_output: torch.Tensor) -> torch.Tensor:
         return q_output.argmax(dim=1)
 
+    def batch_information(self, q_output: torch.Tensor) -> torch.Tensor:
+        """``H(mean_x Q(c|x)) - mean_x H(Q(c|x))`` over a batch: the mutual information between
+        an image and Q's category, high when Q is confident on each image and uses every
+        category equally often (Krause et al., 2010). Used on real images."""
+        log_p = F.log_softmax(q_output, dim=1)
+        p = log_p.exp()
+        marginal = p.mean(dim=0)
+        marginal_entropy = -(marginal * torch.log(marginal.clamp_min(1e-12))).sum()
+        conditional_entropy = -(p * log_p).sum(dim=1).mean()
+        return marginal_entropy - conditional_entropy
+
     def describe(self) -> str:
         return f"Cat({self.categories})"
 

@@ -29,6 +29,7 @@ class TrainConfig:
     lambda_cat: float = 1.0
     lambda_cont: float = 0.1
     info_weight_g: float = 1.0  # 0 gives the paper's baseline: Q trained, G not rewarded
+    lambda_real: float = 0.0  # weight of I(x_real; Q's category), a balanced-clustering term on real images
     info_in_d: bool = True  # official code: D's loss also subtracts lambda*L_I, so the shared trunk learns it
     # networks and optimisation
     leaky_slope: float = 0.1  # paper; the official code uses 0.01
@@ -55,7 +56,7 @@ class TrainConfig:
         for name in ("lr_d", "lr_g"):
             if not getattr(self, name) > 0:
                 raise ConfigError(f"{name} must be positive, got {getattr(self, name)}")
-        for name in ("lambda_cat", "lambda_cont", "info_weight_g", "eval_every", "threads"):
+        for name in ("lambda_cat", "lambda_cont", "lambda_real", "info_weight_g", "eval_every", "threads"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"{name} must be >= 0, got {getattr(self, name)}")
         if not (0 <= self.beta1 < 1 and 0 <= self.beta2 < 1):
@@ -80,8 +81,9 @@ class TrainConfig:
         values = {}
         for key, value in data.items():
             default = known[key].default
-            if default is not None and value is not None and not isinstance(value, type(default)):
-                if isinstance(default, float) and isinstance(value, int) and not isinstance(value, bool):
+            wrong_bool = isinstance(value, bool) and not isinstance(default, bool)
+            if default is not None and value is not None and (wrong_bool or not isinstance(value, type(default))):
+                if isinstance(default, float) and isinstance(value, int) and not wrong_bool:
                     value = float(value)
                 else:
                     raise ConfigError(f"{source}: {key} should be {type(default).__name__}, got {value!r}")

@@ -9,6 +9,8 @@ against the updated D, minus ``info_weight_g``*lambda*L_I.
 from __future__ import annotations
 
 import json
+import signal
+import threading
 import time
 from pathlib import Path
 
@@ -73,6 +75,7 @@ def train(config: TrainConfig, out_dir: str | Path, resume: bool = False, progre
     opt_g = torch.optim.Adam(G.parameters(), lr=config.lr_g, betas=(config.beta1, config.beta2))
     weights = {code.name: config.lambda_cat if code.kind == "cat" else config.lambda_cont for code in spec.codes}
     entropies = spec.entropies()
+    categorical = [code for code in spec.codes if code.kind == "cat"]
 
     step, elapsed = 0, 0.0
     if state is not None:
@@ -112,9 +115,17 @@ def train(config: TrainConfig, out_dir: str | Path, resume: bool = False, progre
     last = {}
     started = time.perf_counter()
     bar = tqdm(total=config.steps, initial=step, disable=not progress, dynamic_ncols=True, desc="train")
-    metrics_file = open(out / "metrics.jsonl", "a")
+    metrics_path = out / "metrics.jsonl"
+    if metrics_path.exists():  # drop lines logged after the checkpoint we resume from
+        kept = [line for line in metrics_path.read_text().splitlines() if line and json.loads(line)["step"] <= step]
+        metrics_path.write_text("".join(line + "\n" for line in kept))
+    metrics_file = open(metrics_path, "a")
+    # Ctrl-C is held until the update in flight is finished, so the checkpoint it leaves is consistent
+    interrupted = []
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous_handler = signal.signal(signal.SIGINT, lambda *_: interrupted.append(True)) if in_main_thread else None
     try:
-        while step < config.steps:
+        while step < config.steps and not interrupted:
             epoch, index = divmod(step, batches_per_epoch)
             if epoch != order_epoch:
                 order_epoch, order = epoch, epoch_order(config.seed, epoch, n_train, device)
@@ -125,10 +136,13 @@ def train(config: TrainConfig, out_dir: str | Path, resume: bool = False, progre
             fake = G(spec.generator_input(noise, codes))
 
             # D step (Q's head is trained here; the trunk learns L_I only when info_in_d)
-            d_real, _ = D(real)
+            d_real, q_real = D(real, detach_q=not config.info_in_d)
             d_fake, q_fake = D(fake.detach(), detach_q=not config.info_in_d)
             log_q = spec.log_q(q_fake, codes)
             info = sum(weights[name] * value for name, value in log_q.items())
+            if config.lambda_real:
+                real_slices = spec.split_q_output(q_real)
+                info = info + config.lambda_real * sum(c.batch_information(real_slices[c.name]) for c in categorical)
             loss_d = F.softplus(-d_real).mean() + F.softplus(d_fake).mean() - info
             opt_d.zero_grad(set_to_none=True)
             loss_d.backward()
@@ -159,7 +173,9 @@ def train(config: TrainConfig, out_dir: str | Path, resume: bool = False, progre
                 last["elapsed_s"] = elapsed + now - started
                 if config.eval_every and (step % config.eval_every == 0 or step == config.steps):
                     model.eval()
-                    last["accuracy"] = unsupervised_accuracy(model, test_images, test_labels)
+                    accuracy = unsupervised_accuracy(model, test_images, test_labels)
+                    if accuracy is not None:
+                        last["accuracy"] = accuracy
                     G.train()
                     D.train()
                 metrics_file.write(json.dumps(last) + "\n")
@@ -178,13 +194,13 @@ def train(config: TrainConfig, out_dir: str | Path, resume: bool = False, progre
                 save_grid(grid, out / "samples" / f"step_{step:06d}.png", columns)
                 G.train()
                 D.train()
-            if step % config.checkpoint_every == 0 or step == config.steps:
+            if step % config.checkpoint_every == 0 or step == config.steps or interrupted:
                 checkpoint()
-    except KeyboardInterrupt:
-        checkpoint()
+    finally:
+        if in_main_thread:
+            signal.signal(signal.SIGINT, previous_handler)
         bar.close()
         metrics_file.close()
-        raise
-    bar.close()
-    metrics_file.close()
-    return last
+    if interrupted:
+        raise KeyboardInterrupt
+    return last or {"step": step}

@@ -1,0 +1,262 @@
+"""Latent codes: priors, entropies, log Q(c|x), the latent layout and its parser."""
+
+import math
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from infogan.codes import LOG_STD_MAX, LOG_STD_MIN, Categorical, CodeError, LatentSpec, Uniform
+
+
+def gaussian_log_density(x, mean, std):
+    """log N(x; mean, std^2), written out by hand."""
+    return -((x - mean) ** 2) / (2 * std**2) - math.log(std) - 0.5 * math.log(2 * math.pi)
+
+
+# --- entropies -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("k", [2, 3, 10, 37])
+def test_categorical_entropy_is_log_k(k):
+    assert Categorical("c1", k).entropy() == pytest.approx(math.log(k))
+
+
+@pytest.mark.parametrize("low, high", [(-1.0, 1.0), (-2.0, 3.0), (0.0, 0.5)])
+def test_uniform_entropy_is_log_of_width(low, high):
+    assert Uniform("c1", low, high).entropy() == pytest.approx(math.log(high - low))
+
+
+# --- log Q(c|x) ------------------------------------------------------------------------------
+
+
+def test_categorical_log_q_is_log_softmax_at_the_true_index():
+    generator = torch.Generator().manual_seed(0)
+    code = Categorical("c1", 10)
+    logits = torch.randn(32, 10, generator=generator) * 3
+    values = code.sample(32, generator)
+    expected = torch.log_softmax(logits, dim=1)[torch.arange(32), values]
+    torch.testing.assert_close(code.log_q(logits, values), expected)
+
+
+@pytest.mark.parametrize("k", [2, 10])
+def test_categorical_log_q_of_uniform_logits_is_minus_log_k(k):
+    code = Categorical("c1", k)
+    values = torch.arange(k)
+    log_q = code.log_q(torch.full((k, k), 0.7), values)
+    torch.testing.assert_close(log_q, torch.full((k,), -math.log(k)))
+
+
+def test_uniform_log_q_with_learned_std_is_the_gaussian_log_density():
+    code = Uniform("c2", learn_std=True)
+    means = [0.0, 0.5, -1.2, 0.3]
+    log_stds = [0.0, -1.0, 0.7, -3.0]
+    values = [0.2, 0.5, 1.0, -0.9]
+    q_output = torch.tensor(list(zip(means, log_stds)), dtype=torch.float64)
+    log_q = code.log_q(q_output, torch.tensor(values, dtype=torch.float64))
+    expected = [gaussian_log_density(x, m, math.exp(s)) for x, m, s in zip(values, means, log_stds)]
+    torch.testing.assert_close(log_q, torch.tensor(expected, dtype=torch.float64))
+
+
+def test_uniform_log_q_with_fixed_std_is_unit_gaussian_around_the_mean():
+    code = Uniform("c2", learn_std=False)
+    assert code.output_width == 1
+    means = torch.tensor([[0.0], [0.5], [-1.2]], dtype=torch.float64)
+    values = torch.tensor([0.2, 0.5, 1.0], dtype=torch.float64)
+    expected = [gaussian_log_density(x, m, 1.0) for x, m in zip(values.tolist(), means[:, 0].tolist())]
+    torch.testing.assert_close(code.log_q(means, values), torch.tensor(expected, dtype=torch.float64))
+
+
+@pytest.mark.parametrize("raw_log_std, clamped", [(10.0, LOG_STD_MAX), (-20.0, LOG_STD_MIN), (0.5, 0.5)])
+def test_learned_log_std_is_clamped(raw_log_std, clamped):
+    code = Uniform("c2", learn_std=True)
+    q_output = torch.tensor([[0.1, raw_log_std]], dtype=torch.float64)
+    _, log_std = code.mean_and_log_std(q_output)
+    assert log_std.item() == pytest.approx(clamped)
+    log_q = code.log_q(q_output, torch.tensor([0.3], dtype=torch.float64))
+    assert log_q.item() == pytest.approx(gaussian_log_density(0.3, 0.1, math.exp(clamped)))
+    assert math.isfinite(log_q.item())
+
+
+def test_information_bound_of_a_categorical_code_never_exceeds_its_entropy():
+    """E[log Q(c|x)] + H(c) <= H(c) whatever Q outputs, and reaches H(c) for a perfect Q."""
+    spec = LatentSpec.parse("cat:10", noise=0)
+    entropy = spec.entropies()["c1"]
+    generator = torch.Generator().manual_seed(1)
+    for _ in range(20):
+        codes = spec.sample_codes(64, generator)
+        logits = torch.randn(64, 10, generator=generator) * 10
+        assert spec.log_q(logits, codes)["c1"].item() + entropy <= entropy
+    perfect = 50.0 * F.one_hot(codes["c1"], 10).float()
+    assert spec.log_q(perfect, codes)["c1"].item() + entropy == pytest.approx(entropy, abs=1e-6)
+
+
+# --- sampling and values ---------------------------------------------------------------------
+
+
+def test_categorical_samples_are_long_indices_covering_every_category():
+    values = Categorical("c1", 10).sample(2000, torch.Generator().manual_seed(0))
+    assert values.shape == (2000,)
+    assert values.dtype == torch.long
+    assert set(values.tolist()) == set(range(10))
+
+
+def test_uniform_samples_are_floats_spread_over_the_range():
+    values = Uniform("c2", -2.0, 3.0).sample(2000, torch.Generator().manual_seed(0))
+    assert values.shape == (2000,)
+    assert values.dtype == torch.float32
+    assert values.min() >= -2.0 and values.max() <= 3.0
+    assert values.min() < -1.5 and values.max() > 2.5
+    assert values.mean().item() == pytest.approx(0.5, abs=0.15)
+
+
+def test_sampling_with_the_same_generator_seed_is_reproducible():
+    spec = LatentSpec.parse("cat:10,cont:2", noise=62)
+    first = spec.sample_codes(8, torch.Generator().manual_seed(3))
+    second = spec.sample_codes(8, torch.Generator().manual_seed(3))
+    for name in first:
+        assert torch.equal(first[name], second[name])
+
+
+def test_generator_sees_categories_one_hot_and_continuous_codes_as_columns():
+    cat, cont = Categorical("c1", 4), Uniform("c2")
+    assert torch.equal(cat.to_input(torch.tensor([2, 0])), torch.tensor([[0.0, 0, 1, 0], [1, 0, 0, 0]]))
+    assert torch.equal(cont.to_input(torch.tensor([0.5, -1.0])), torch.tensor([[0.5], [-1.0]]))
+
+
+@pytest.mark.parametrize("value", [10, -1, 2.5])
+def test_fixing_a_categorical_code_to_an_impossible_value_is_refused(value):
+    with pytest.raises(CodeError, match="integer in 0..9"):
+        Categorical("c1", 10).full(4, value)
+
+
+def test_fixing_codes_fills_the_batch():
+    assert torch.equal(Categorical("c1", 10).full(3, 7.0), torch.tensor([7, 7, 7]))
+    assert torch.equal(Uniform("c2").full(2, 0.25), torch.tensor([0.25, 0.25]))
+
+
+def test_predict_is_the_arg_max_category_and_the_gaussian_mean():
+    spec = LatentSpec.parse("cat:3,cont:1", noise=2)
+    q_output = torch.tensor([[0.1, 2.0, -1.0, 0.4, -0.3], [5.0, 0.0, 0.0, -0.8, 1.0]])
+    predicted = spec.predict(q_output)
+    assert predicted["c1"].tolist() == [1, 0]
+    torch.testing.assert_close(predicted["c2"], torch.tensor([0.4, -0.8]))
+
+
+# --- the latent layout -------------------------------------------------------------------------
+
+
+def test_parse_the_paper_mnist_codes():
+    spec = LatentSpec.parse("cat:10,cont:2", noise=62)
+    assert [code.name for code in spec.codes] == ["c1", "c2", "c3"]
+    assert [code.kind for code in spec.codes] == ["cat", "cont", "cont"]
+    assert spec.codes[0].categories == 10
+    assert all((code.low, code.high) == (-1.0, 1.0) for code in spec.codes[1:])
+    assert spec.input_width == 62 + 10 + 1 + 1 == 74
+    assert spec.output_width == 10 + 2 * 2
+
+
+def test_fixed_std_makes_q_output_one_number_per_continuous_code():
+    spec = LatentSpec.parse("cat:10,cont:2", noise=62, learn_std=False)
+    assert spec.output_width == 10 + 2
+    assert spec.input_width == 74
+
+
+def test_parse_a_continuous_range():
+    spec = LatentSpec.parse("cont:1:-2:3", noise=5)
+    (code,) = spec.codes
+    assert (code.name, code.low, code.high) == ("c1", -2.0, 3.0)
+    assert spec.entropies() == {"c1": pytest.approx(math.log(5))}
+
+
+def test_parse_tolerates_spaces_between_codes():
+    assert [c.name for c in LatentSpec.parse("cat:4, cont:1", noise=1).codes] == ["c1", "c2"]
+
+
+@pytest.mark.parametrize("text", ["cat:1", "foo:3", "cont:0", "cont:1:3:2", "", "cat", "cat:x", "cat:10:2", "cont:1:0"])
+def test_bad_code_specifications_raise_code_error(text):
+    with pytest.raises(CodeError, match="cannot read code"):
+        LatentSpec.parse(text, noise=62)
+
+
+def test_code_error_is_a_value_error():
+    assert issubclass(CodeError, ValueError)
+
+
+@pytest.mark.parametrize("kwargs", [dict(noise=-1), dict(noise_prior="cauchy"), dict(codes=[])])
+def test_invalid_latent_layouts_are_refused(kwargs):
+    settings = dict(noise=4, codes=[Categorical("c1", 2)], noise_prior="uniform") | kwargs
+    with pytest.raises(CodeError):
+        LatentSpec(**settings)
+
+
+def test_uniform_noise_lies_in_minus_one_to_one():
+    noise = LatentSpec.parse("cat:2", noise=62).sample_noise(200, torch.Generator().manual_seed(0))
+    assert noise.shape == (200, 62)
+    assert noise.min() >= -1 and noise.max() <= 1
+    assert noise.min() < -0.99 and noise.max() > 0.99
+
+
+def test_normal_noise_is_standard_normal():
+    noise = LatentSpec.parse("cat:2", noise=62, noise_prior="normal").sample_noise(200, torch.Generator().manual_seed(0))
+    assert noise.shape == (200, 62)
+    assert noise.abs().max() > 2.5  # impossible under Unif(-1, 1)
+    assert noise.mean().item() == pytest.approx(0.0, abs=0.05)
+    assert noise.std().item() == pytest.approx(1.0, abs=0.05)
+
+
+def test_to_dict_from_dict_round_trip():
+    spec = LatentSpec.parse("cat:7,cont:1:-2:3,cont:1", noise=9, noise_prior="normal", learn_std=False)
+    again = LatentSpec.from_dict(spec.to_dict())
+    assert again.to_dict() == spec.to_dict()
+    assert again.codes == spec.codes
+    assert (again.noise, again.noise_prior) == (9, "normal")
+    assert again.input_width == spec.input_width and again.output_width == spec.output_width
+
+
+def test_split_q_output_gives_each_code_its_slice():
+    spec = LatentSpec.parse("cat:10,cont:2", noise=62)
+    q_output = torch.arange(3 * 14, dtype=torch.float32).view(3, 14)
+    parts = spec.split_q_output(q_output)
+    assert {name: part.shape[1] for name, part in parts.items()} == {"c1": 10, "c2": 2, "c3": 2}
+    assert torch.equal(parts["c1"], q_output[:, :10])
+    assert torch.equal(parts["c2"], q_output[:, 10:12])
+    assert torch.equal(parts["c3"], q_output[:, 12:14])
+
+
+def test_generator_input_is_noise_then_codes_in_order():
+    spec = LatentSpec.parse("cat:3,cont:2", noise=2)
+    noise = torch.tensor([[0.25, -0.75]])
+    codes = {"c1": torch.tensor([2]), "c2": torch.tensor([0.5]), "c3": torch.tensor([-0.5])}
+    latent = spec.generator_input(noise, codes)
+    assert latent.tolist() == [[0.25, -0.75, 0.0, 0.0, 1.0, 0.5, -0.5]]
+
+
+def test_spec_log_q_is_the_batch_mean_per_code():
+    spec = LatentSpec.parse("cat:3,cont:1", noise=0)
+    q_output = torch.tensor([[0.0, 1.0, 2.0, 0.3, -0.2], [1.0, 0.0, 0.0, -0.1, 0.4]])
+    codes = {"c1": torch.tensor([2, 1]), "c2": torch.tensor([0.5, 0.0])}
+    log_q = spec.log_q(q_output, codes)
+    torch.testing.assert_close(log_q["c1"], spec.codes[0].log_q(q_output[:, :3], codes["c1"]).mean())
+    torch.testing.assert_close(log_q["c2"], spec.codes[1].log_q(q_output[:, 3:], codes["c2"]).mean())
+
+
+# --- batch information on real images (the lambda_real term) ---------------------------------
+
+
+def test_batch_information_is_log_k_for_confident_balanced_predictions():
+    logits = 50.0 * torch.eye(10)  # each image confidently in its own category
+    assert Categorical("c1", 10).batch_information(logits).item() == pytest.approx(math.log(10), abs=1e-4)
+
+
+@pytest.mark.parametrize("logits", [torch.zeros(8, 5), torch.tensor([[3.0, 0.0, 1.0, -2.0, 0.5]]).repeat(8, 1)])
+def test_batch_information_is_zero_when_predictions_ignore_the_image(logits):
+    assert Categorical("c1", 5).batch_information(logits).item() == pytest.approx(0.0, abs=1e-6)
+
+
+def test_batch_information_lies_between_zero_and_log_k():
+    generator = torch.Generator().manual_seed(0)
+    code = Categorical("c1", 10)
+    for scale in (0.1, 1.0, 10.0):
+        value = code.batch_information(scale * torch.randn(64, 10, generator=generator)).item()
+        assert -1e-6 <= value <= math.log(10) + 1e-6
