@@ -21,6 +21,7 @@ from tqdm import tqdm
 from . import data
 from .checkpoint import CHECKPOINT_NAME, CheckpointError, load_checkpoint, save_checkpoint
 from .config import TrainConfig
+from .augment import apply_grid, random_affine_grid
 from .figures import category_sweep, save_grid
 from .metrics import categorical_accuracy
 from .model import InfoGAN
@@ -76,6 +77,10 @@ def train(config: TrainConfig, out_dir: str | Path, resume: bool = False, progre
     weights = {code.name: config.lambda_cat if code.kind == "cat" else config.lambda_cont for code in spec.codes}
     entropies = spec.entropies()
     categorical = [code for code in spec.codes if code.kind == "cat"]
+
+    def categorical_log_q(q_output, codes):
+        slices = spec.split_q_output(q_output)
+        return sum(code.log_q(slices[code.name], codes[code.name]).mean() for code in categorical)
 
     step, elapsed = 0, 0.0
     if state is not None:
@@ -140,6 +145,10 @@ def train(config: TrainConfig, out_dir: str | Path, resume: bool = False, progre
             d_fake, q_fake = D(fake.detach(), detach_q=not config.info_in_d)
             log_q = spec.log_q(q_fake, codes)
             info = sum(weights[name] * value for name, value in log_q.items())
+            if config.lambda_invariant:
+                affine = random_affine_grid(batch, fake.shape[-2:], device=device)
+                q_moved = D(apply_grid(fake.detach(), affine), detach_q=not config.info_in_d)[1]
+                info = info + config.lambda_invariant * categorical_log_q(q_moved, codes)
             if config.lambda_real:
                 real_slices = spec.split_q_output(q_real)
                 info = info + config.lambda_real * sum(c.batch_information(real_slices[c.name]) for c in categorical)
@@ -152,6 +161,8 @@ def train(config: TrainConfig, out_dir: str | Path, resume: bool = False, progre
             D.requires_grad_(False)
             d_fake, q_fake = D(fake)
             info_g = sum(weights[name] * value for name, value in spec.log_q(q_fake, codes).items())
+            if config.lambda_invariant:
+                info_g = info_g + config.lambda_invariant * categorical_log_q(D(apply_grid(fake, affine))[1], codes)
             loss_g = F.softplus(-d_fake).mean() - config.info_weight_g * info_g
             opt_g.zero_grad(set_to_none=True)
             loss_g.backward()

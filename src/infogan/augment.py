@@ -1,0 +1,29 @@
+"""Small random affine transforms (rotation, scale, shift) of image batches.
+
+They do not change which digit an image shows, only its style; asking Q to recognise the
+categorical code through them steers the code away from style (slant, width) and towards identity.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+
+
+def random_affine_grid(n: int, size: tuple[int, int], max_degrees: float = 15.0, max_shift: float = 0.1,
+                       max_scale: float = 0.1, device=None) -> torch.Tensor:
+    """Sampling grids for ``n`` random transforms (rotation up to +-max_degrees, shift up to
+    +-max_shift of the image, scale within 1 +- max_scale)."""
+    angle = (torch.rand(n, device=device) * 2 - 1) * math.radians(max_degrees)
+    scale = 1 + (torch.rand(n, device=device) * 2 - 1) * max_scale
+    shift = (torch.rand(n, 2, device=device) * 2 - 1) * (2 * max_shift)  # grid coordinates span 2
+    cos, sin = torch.cos(angle) / scale, torch.sin(angle) / scale
+    theta = torch.stack([torch.stack([cos, -sin, shift[:, 0]], 1), torch.stack([sin, cos, shift[:, 1]], 1)], 1)
+    return F.affine_grid(theta, (n, 1, *size), align_corners=False)
+
+
+def apply_grid(images: torch.Tensor, grid: torch.Tensor) -> torch.Tensor:
+    """Resample images through a grid from ``random_affine_grid``; differentiable in the images."""
+    return F.grid_sample(images, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
