@@ -1,7 +1,9 @@
 """Shared fixtures: one CPU thread, no network, an isolated cache, and tiny synthetic IDX datasets.
 
-The synthetic "digits" are ten classes of a thick horizontal bar whose row depends on the class
-(plus a one-row jitter), which a GAN learns within a few dozen updates.
+The synthetic "digits" are ten glyphs drawn in 3-pixel strokes (bars, a cross, a frame,
+diagonals, corners), jittered by a pixel. They differ in shape rather than position, so a class
+survives the small rotations, shifts and scalings of the invariance term, and a GAN learns them
+within a few dozen updates.
 """
 
 from __future__ import annotations
@@ -19,22 +21,51 @@ IMAGE_SIZE = 28
 CLASSES = 10
 
 
-def bar_images(labels: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """One 28x28 uint8 image per label: a 3-pixel-thick bar at a class-dependent row, jittered by one row."""
+def glyph(label: int) -> np.ndarray:
+    """The 28x28 binary glyph of one class, strokes 3 pixels thick, centred."""
+    image = np.zeros((IMAGE_SIZE, IMAGE_SIZE), dtype=bool)
+    lo, hi, mid = 6, 22, 13  # the glyph's box and centre line
+    rows, cols = np.mgrid[:IMAGE_SIZE, :IMAGE_SIZE]
+    diagonal = np.abs(rows - cols) <= 1
+    anti_diagonal = np.abs(rows + cols - (IMAGE_SIZE - 1)) <= 1
+    inside = (rows >= lo) & (rows < hi) & (cols >= lo) & (cols < hi)
+    horizontal = inside & (rows >= mid) & (rows < mid + 3)
+    vertical = inside & (cols >= mid) & (cols < mid + 3)
+    top, bottom = inside & (rows < lo + 3), inside & (rows >= hi - 3)
+    left, right = inside & (cols < lo + 3), inside & (cols >= hi - 3)
+    strokes = {
+        0: horizontal,
+        1: vertical,
+        2: horizontal | vertical,
+        3: top | bottom | left | right,
+        4: inside & diagonal,
+        5: inside & anti_diagonal,
+        6: inside & (diagonal | anti_diagonal),
+        7: left | bottom,
+        8: top | vertical,
+        9: inside & (np.abs(rows - mid - 1) <= 4) & (np.abs(cols - mid - 1) <= 4),
+    }
+    image |= strokes[label]
+    return image
+
+
+def glyph_images(labels: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """One 28x28 uint8 image per label: the class's glyph, shifted by up to one pixel each way."""
+    glyphs = [glyph(k) for k in range(CLASSES)]
     images = np.zeros((len(labels), IMAGE_SIZE, IMAGE_SIZE), dtype=np.uint8)
     for i, label in enumerate(labels):
-        top = 3 + 2 * int(label) + int(rng.integers(-1, 2))
-        images[i, top : top + 3, 4:24] = 255
+        shift = rng.integers(-1, 2, size=2)
+        images[i] = np.roll(glyphs[int(label)], tuple(shift), axis=(0, 1)) * 255
     return images
 
 
 def write_split(folder: Path, prefix: str, labels: np.ndarray, rng: np.random.Generator) -> None:
-    data.write_idx(folder / f"{prefix}-images-idx3-ubyte.gz", bar_images(labels, rng))
+    data.write_idx(folder / f"{prefix}-images-idx3-ubyte.gz", glyph_images(labels, rng))
     data.write_idx(folder / f"{prefix}-labels-idx1-ubyte.gz", labels.astype(np.uint8))
 
 
 def make_data_root(root: Path, train_size: int, test_size: int, seed: int = 0) -> Path:
-    """ROOT/mnist/{train,t10k}-{images-idx3,labels-idx1}-ubyte.gz holding synthetic bars, classes balanced."""
+    """ROOT/mnist/{train,t10k}-{images-idx3,labels-idx1}-ubyte.gz holding synthetic glyphs, classes balanced."""
     rng = np.random.default_rng(seed)
     folder = root / "mnist"
     folder.mkdir(parents=True, exist_ok=True)

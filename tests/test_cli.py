@@ -15,6 +15,7 @@ from PIL import Image
 from infogan.checkpoint import load_checkpoint
 from infogan.cli import main
 from infogan.config import ConfigError, TrainConfig
+from infogan.figures import category_sweep
 from infogan.model import InfoGAN
 
 
@@ -245,6 +246,23 @@ def test_traverse_writes_one_figure_per_code(run, tmp_path):
     for path in out.iterdir():
         with Image.open(path) as picture:
             assert picture.size == (4 * 30 + 2, 10 * 30 + 2)  # ten categories by four columns
+
+
+def test_traverse_of_an_evaluated_run_orders_rows_by_matched_digit(run, tmp_path, capsys):
+    copy = tmp_path / "run"
+    shutil.copytree(run, copy)
+    mapping = [3, 0, 9, 1, 2, 8, 4, 7, 5, 6]  # category -> digit
+    (copy / "eval.json").write_text(json.dumps({"mapping": mapping}))
+    assert main(["traverse", str(copy), "--out", str(tmp_path / "ordered"), "--columns", "3", "--scale", "1"]) == 0
+    assert "ordered by the digit" in capsys.readouterr().err
+    model = InfoGAN.load(copy)
+    order = [1, 3, 4, 0, 6, 8, 9, 7, 5, 2]  # the categories standing for digits 0, 1, ..., 9
+    assert [mapping[category] for category in order] == list(range(10))
+    images, _ = category_sweep(model, seed=0, columns=3, order=order)
+    with Image.open(tmp_path / "ordered" / "traverse_c1.png") as picture:
+        written = np.asarray(picture, dtype=np.float32) / 255
+    first_of_row_four = written[2 + 3 * 30 : 2 + 3 * 30 + 28, 2 : 2 + 28]  # row 3 shows digit 3
+    assert np.abs(first_of_row_four - images[9, 0].numpy()).max() <= 1 / 255 + 1e-6
 
 
 # --- sample -----------------------------------------------------------------------------------

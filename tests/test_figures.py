@@ -122,6 +122,21 @@ def test_category_sweep_holds_the_noise_fixed_down_each_column(model, monkeypatc
     assert not latent[:, :, 72:].any()
 
 
+def test_category_sweep_and_traversal_show_categories_in_the_given_order(model, monkeypatch):
+    seen = record_generator_inputs(model, monkeypatch)
+    order = [9, 8, 7, 6, 5, 4, 3, 2, 1, 0]
+    category_sweep(model, seed=0, columns=2, order=order)
+    code_traversal(model, "c2", [0.0, 1.0], seed=0, order=order)
+    for latent in seen:
+        assert torch.equal(latent.view(10, 2, 74)[:, 0, 62:72], torch.eye(10)[order])
+
+
+@pytest.mark.parametrize("order", [[0, 1, 2], [0] * 10, list(range(1, 11))])
+def test_a_row_order_that_is_not_a_permutation_of_the_categories_is_refused(model, order):
+    with pytest.raises(ValueError, match="each category"):
+        category_sweep(model, order=order)
+
+
 # --- information curves -------------------------------------------------------------------------
 
 

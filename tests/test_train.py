@@ -205,7 +205,9 @@ def two_step_run(quick_config, tmp_path_factory):
     return load_checkpoint(out)
 
 
-@pytest.mark.parametrize("option", [dict(lambda_real=1.0), dict(info_in_d=False), dict(info_weight_g=0.0)])
+@pytest.mark.parametrize(
+    "option", [dict(lambda_real=1.0), dict(lambda_invariant=0.0), dict(info_in_d=False), dict(info_weight_g=0.0)]
+)
 def test_information_options_change_training(tmp_path, quick_config, two_step_run, option):
     last = train(quick_config(steps=2, **option), tmp_path, progress=False)
     assert all(math.isfinite(last[key]) for key in ("loss_d", "loss_g", "mi_c1"))
@@ -214,7 +216,7 @@ def test_information_options_change_training(tmp_path, quick_config, two_step_ru
     assert not same_tensors(two_step_run[network], changed[network])
 
 
-@pytest.mark.parametrize("name", ["lambda_real", "lambda_cat", "info_weight_g"])
+@pytest.mark.parametrize("name", ["lambda_real", "lambda_invariant", "lambda_cat", "info_weight_g"])
 def test_negative_information_weights_are_refused(tmp_path, quick_config, name):
     with pytest.raises(ConfigError, match=f"{name} must be >= 0"):
         train(quick_config(**{name: -0.5}), tmp_path / "run", progress=False)

@@ -125,6 +125,16 @@ def command_evaluate(args) -> int:
     return 0
 
 
+def digit_order(run) -> list[int] | None:
+    """Categories sorted by the class ``infogan evaluate`` matched them to, if the run has been
+    evaluated (so the traversal's rows read 0, 1, 2, ... as in the paper)."""
+    try:
+        mapping = json.loads((Path(run) / "eval.json").read_text())["mapping"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return sorted(range(len(mapping)), key=lambda category: (mapping[category] < 0, mapping[category]))
+
+
 def command_traverse(args) -> int:
     from .figures import category_sweep, code_traversal, save_grid
 
@@ -132,11 +142,14 @@ def command_traverse(args) -> int:
     out = Path(args.out or Path(args.run) / "figures")
     low, high = args.range
     values = np.linspace(low, high, args.columns).tolist()
+    order = digit_order(args.run)
+    if order is not None:
+        print(f"rows ordered by the digit each category matches in {Path(args.run) / 'eval.json'}", file=sys.stderr)
     for code in model.spec.codes:
         if code.kind == "cat":
-            images, columns = category_sweep(model, seed=args.seed, columns=args.columns)
+            images, columns = category_sweep(model, seed=args.seed, columns=args.columns, order=order)
         else:
-            images, columns = code_traversal(model, code.name, values, seed=args.seed)
+            images, columns = code_traversal(model, code.name, values, seed=args.seed, order=order)
         path = save_grid(images, out / f"traverse_{code.name}.png", columns, scale=args.scale)
         print(path)
     return 0

@@ -34,26 +34,36 @@ def save_grid(images: torch.Tensor, path: str | os.PathLike, columns: int, scale
     return path
 
 
-def category_sweep(model, seed: int = 0, columns: int = 10) -> tuple[torch.Tensor, int]:
-    """Images of the first categorical code's every category (rows) for ``columns`` noise draws,
-    the same draw down each column, other codes at 0 (plain samples if no code is categorical)."""
+def category_rows(code, order: list[int] | None) -> torch.Tensor:
+    """The categories shown as rows, top to bottom: ``order`` (e.g. sorted by the digit each
+    category matches) or 0..K-1."""
+    rows = torch.arange(code.categories) if order is None else torch.as_tensor(list(order), dtype=torch.long)
+    if sorted(rows.tolist()) != list(range(code.categories)):
+        raise ValueError(f"row order must list each category of {code.name} once, got {rows.tolist()}")
+    return rows
+
+
+def category_sweep(model, seed: int = 0, columns: int = 10, order: list[int] | None = None) -> tuple[torch.Tensor, int]:
+    """Images of the first categorical code's every category (rows, in ``order``) for ``columns``
+    noise draws, the same draw down each column, other codes at 0 (plain samples if no code is
+    categorical)."""
     code = next((c for c in model.spec.codes if c.kind == "cat"), None)
     if code is None:
         return model.generate(10 * columns, seed=seed), columns
-    rows = code.categories
+    categories = category_rows(code, order)
     noise, codes = model.latents(columns, seed=seed)
-    noise = noise.repeat(rows, 1)
+    noise = noise.repeat(len(categories), 1)
     for other in model.spec.codes:
         codes[other.name] = (
-            torch.arange(rows).repeat_interleave(columns) if other is code else other.full(rows * columns, 0.0)
+            categories.repeat_interleave(columns) if other is code else other.full(len(categories) * columns, 0.0)
         )
     return model.generate_from(noise, codes), columns
 
 
-def code_traversal(model, name: str, values, seed: int = 0) -> tuple[torch.Tensor, int]:
+def code_traversal(model, name: str, values, seed: int = 0, order: list[int] | None = None) -> tuple[torch.Tensor, int]:
     """The paper's Figure 2 for a continuous code: one row per category of the first categorical
-    code (or 10 noise draws if there is none), columns sweep ``name`` over ``values``; noise and
-    the other continuous codes (at 0) stay fixed along each row."""
+    code (in ``order``; 10 noise draws if there is no such code), columns sweep ``name`` over
+    ``values``; noise and the other continuous codes (at 0) stay fixed along each row."""
     code = model.spec.by_name[name]
     values = torch.as_tensor(list(values), dtype=torch.float32)
     categorical = next((c for c in model.spec.codes if c.kind == "cat"), None)
@@ -65,7 +75,7 @@ def code_traversal(model, name: str, values, seed: int = 0) -> tuple[torch.Tenso
         if other is code:
             codes[other.name] = values.repeat(rows)
         elif other is categorical:
-            codes[other.name] = torch.arange(rows).repeat_interleave(columns)
+            codes[other.name] = category_rows(categorical, order).repeat_interleave(columns)
         else:
             codes[other.name] = other.full(rows * columns, 0.0)
     return model.generate_from(noise, codes), columns
