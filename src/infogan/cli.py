@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -15,7 +16,10 @@ from .codes import CodeError
 from .config import ConfigError, TrainConfig, read_config_file
 
 # settings that may change when a run is resumed; the rest define the run
-RESUMABLE = {"steps", "log_every", "sample_every", "checkpoint_every", "eval_every", "data_dir", "verify_data", "device", "threads"}
+RESUMABLE = {
+    "steps", "log_every", "sample_every", "checkpoint_every", "eval_every", "stop_at_accuracy",
+    "data_dir", "verify_data", "device", "threads", "sync_batchnorm",
+}
 
 
 def add_train_arguments(parser: argparse.ArgumentParser) -> None:
@@ -47,12 +51,14 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     add("--batch-size", type=int, default=S, help="batch size (default 128)")
     add("--steps", type=int, default=S, help="number of updates (default 5000)")
     add("--seed", type=int, default=S, help="random seed (default 0)")
-    add("--device", default=S, help="cpu, cuda, cuda:N or auto (default cpu)")
+    add("--device", default=S, help="cpu, cuda, cuda:N or auto (default auto: cuda when a GPU is visible)")
     add("--threads", type=int, default=S, help="CPU threads for torch (default: torch's choice)")
+    add("--sync-batchnorm", action="store_true", default=S, help="under torchrun on GPUs: BatchNorm statistics over the global batch")
     add("--log-every", type=int, default=S, help="updates between metrics lines (default 50)")
     add("--sample-every", type=int, default=S, help="updates between sample grids (default 500)")
     add("--checkpoint-every", type=int, default=S, help="updates between checkpoints (default 500)")
     add("--eval-every", type=int, default=S, help="updates between test-set accuracy checks; 0 = never (default 500)")
+    add("--stop-at-accuracy", type=float, default=S, metavar="A", help="stop at the first check reaching accuracy A, e.g. 0.95 (default: run every step)")
 
 
 FLAG_KEYS = {"out", "resume", "config", "quiet", "command", "handler"}
@@ -81,14 +87,18 @@ def command_train(args) -> int:
     from .train import train
 
     config, out, resume = train_config_from_args(args)
-    print(f"{'resuming' if resume else 'training'} {out}: {config.latent_spec().describe()}", file=sys.stderr)
+    main_process = os.environ.get("RANK", "0") == "0"  # under torchrun only rank 0 reports
+    if main_process:
+        print(f"{'resuming' if resume else 'training'} {out}: {config.latent_spec().describe()}", file=sys.stderr)
     try:
         last = train(config, out, resume=resume, progress=not args.quiet)
     except KeyboardInterrupt:
-        print(f"interrupted; checkpoint saved, continue with: infogan train --resume {out}", file=sys.stderr)
+        if main_process:
+            print(f"interrupted; checkpoint saved, continue with: infogan train --resume {out}", file=sys.stderr)
         return 130
     summary = ", ".join(f"{k} {v:.3f}" for k, v in last.items() if k.startswith(("mi_", "accuracy")))
-    print(f"done: {out} at step {last['step']}" + (f" ({summary})" if summary else ""))
+    if main_process:
+        print(f"done: {out} at step {last['step']}" + (f" ({summary})" if summary else ""))
     return 0
 
 

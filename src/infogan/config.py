@@ -41,13 +41,15 @@ class TrainConfig:
     batch_size: int = 128
     steps: int = 5000
     seed: int = 0
-    device: str = "cpu"
+    device: str = "auto"  # cuda when a GPU is visible, else cpu
     threads: int = 0  # torch intra-op threads; 0 keeps torch's default
+    sync_batchnorm: bool = False  # under torchrun on GPUs: batch statistics over the global batch
     # bookkeeping
     log_every: int = 50
     sample_every: int = 500
     checkpoint_every: int = 500
     eval_every: int = 500  # unsupervised test accuracy during training (0: never)
+    stop_at_accuracy: float = 0.0  # stop at the first evaluation reaching this accuracy (0: train every step)
 
     def validate(self) -> "TrainConfig":
         positive = ("batch_size", "steps", "log_every", "sample_every", "checkpoint_every")
@@ -60,6 +62,10 @@ class TrainConfig:
         for name in ("lambda_cat", "lambda_cont", "lambda_real", "lambda_invariant", "info_weight_g", "eval_every", "threads"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"{name} must be >= 0, got {getattr(self, name)}")
+        if not 0 <= self.stop_at_accuracy <= 1:
+            raise ConfigError(f"stop_at_accuracy must lie in [0, 1], got {self.stop_at_accuracy}")
+        if self.stop_at_accuracy and not self.eval_every:
+            raise ConfigError("stop_at_accuracy needs evaluations during training (eval_every > 0)")
         if not (0 <= self.beta1 < 1 and 0 <= self.beta2 < 1):
             raise ConfigError("beta1 and beta2 must lie in [0, 1)")
         if self.device not in ("cpu", "cuda", "auto") and not self.device.startswith("cuda:"):

@@ -3,7 +3,8 @@
 Each update: draw z and c from their priors and generate a batch; a D step on real and fake
 (minus lambda*L_I when ``info_in_d``, so the shared trunk learns the codes; Q's head is trained
 by D's optimiser either way, as in the official code); then a G step on the same fake batch
-against the updated D, minus ``info_weight_g``*lambda*L_I.
+against the updated D, minus ``info_weight_g``*lambda*L_I. Under ``torchrun`` each process
+takes its slice of every global batch and DistributedDataParallel averages the gradients.
 """
 
 from __future__ import annotations
@@ -18,10 +19,10 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
-from . import data
+from . import data, distributed
 from .checkpoint import CHECKPOINT_NAME, CheckpointError, load_checkpoint, save_checkpoint
-from .config import TrainConfig
 from .augment import apply_grid, random_affine_grid
+from .config import ConfigError, TrainConfig
 from .figures import category_sweep, save_grid
 from .metrics import categorical_accuracy
 from .model import InfoGAN
@@ -52,22 +53,34 @@ def unsupervised_accuracy(model: InfoGAN, images: torch.Tensor, labels: torch.Te
 def train(config: TrainConfig, out_dir: str | Path, resume: bool = False, progress: bool = True) -> dict:
     """Train (or, with ``resume``, continue) the run in ``out_dir``; returns the last logged metrics."""
     out = Path(out_dir)
-    checkpoint_file = out / CHECKPOINT_NAME
-    if checkpoint_file.exists() and not resume:
+    if (out / CHECKPOINT_NAME).exists() and not resume:
         raise CheckpointError(f"{out} already holds a run; continue it with --resume {out} or choose another --out")
     state = load_checkpoint(out) if resume else None
     config.validate()
     if config.threads:
         torch.set_num_threads(config.threads)
-    device = resolve_device(config.device)
-    torch.manual_seed(config.seed)
+    world = distributed.setup(resolve_device(config.device))
+    try:
+        return train_in_world(config, out, state, world, progress)
+    finally:
+        world.close()
+
+
+def train_in_world(config: TrainConfig, out: Path, state: dict | None, world: distributed.World, progress: bool) -> dict:
+    device, main = world.device, world.is_main
+    if config.batch_size % world.size:
+        raise ConfigError(f"batch size {config.batch_size} does not split evenly over {world.size} processes")
+    if config.sync_batchnorm and world.size > 1 and device.type != "cuda":
+        raise ConfigError("--sync-batchnorm needs CUDA (PyTorch's SyncBatchNorm does not run on the CPU)")
+    torch.manual_seed(config.seed)  # the same on every process: each keeps its slice of the global batch
 
     train_images, _ = data.load(config.dataset, "train", config.data_dir, config.verify_data)
     train_images = train_images.to(device)
     if len(train_images) < config.batch_size:
         raise data.DataError(f"the training set has {len(train_images)} images, fewer than one batch of {config.batch_size}")
+    evaluating = bool(config.eval_every) and main
     test_images, test_labels = (
-        data.load(config.dataset, "test", config.data_dir, config.verify_data) if config.eval_every else (None, None)
+        data.load(config.dataset, "test", config.data_dir, config.verify_data) if evaluating else (None, None)
     )
 
     model = InfoGAN.from_config(config, device)
@@ -93,10 +106,16 @@ def train(config: TrainConfig, out_dir: str | Path, resume: bool = False, progre
         if device.type == "cuda" and state.get("rng_cuda") is not None:
             torch.cuda.set_rng_state(state["rng_cuda"], device)
 
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "config.json").write_text(json.dumps(config.to_dict(), indent=2) + "\n")
+    # after loading the weights: DDP starts every process from the same ones
+    G_parallel, D_parallel = world.wrap(G, config.sync_batchnorm), world.wrap(D, config.sync_batchnorm)
+    if main:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "config.json").write_text(json.dumps(config.to_dict(), indent=2) + "\n")
 
     def checkpoint():
+        world.check_in_sync(G, D)
+        if not main:
+            return
         save_checkpoint(
             {
                 "config": config.to_dict(),
@@ -109,7 +128,7 @@ def train(config: TrainConfig, out_dir: str | Path, resume: bool = False, progre
                 "rng_cpu": torch.get_rng_state(),
                 "rng_cuda": torch.cuda.get_rng_state(device) if device.type == "cuda" else None,
             },
-            checkpoint_file,
+            out / CHECKPOINT_NAME,
         )
 
     batch, n_train = config.batch_size, len(train_images)
@@ -119,35 +138,36 @@ def train(config: TrainConfig, out_dir: str | Path, resume: bool = False, progre
     window_steps, window_start = 0, time.perf_counter()
     last = {}
     started = time.perf_counter()
-    bar = tqdm(total=config.steps, initial=step, disable=not progress, dynamic_ncols=True, desc="train")
+    bar = tqdm(total=config.steps, initial=step, disable=not (progress and main), dynamic_ncols=True, desc="train")
     metrics_path = out / "metrics.jsonl"
-    if metrics_path.exists():  # drop lines logged after the checkpoint we resume from
+    if main and metrics_path.exists():  # drop lines logged after the checkpoint we resume from
         kept = [line for line in metrics_path.read_text().splitlines() if line and json.loads(line)["step"] <= step]
         metrics_path.write_text("".join(line + "\n" for line in kept))
-    metrics_file = open(metrics_path, "a")
+    metrics_file = open(metrics_path, "a") if main else None
     # Ctrl-C is held until the update in flight is finished, so the checkpoint it leaves is consistent
     interrupted = []
     in_main_thread = threading.current_thread() is threading.main_thread()
     previous_handler = signal.signal(signal.SIGINT, lambda *_: interrupted.append(True)) if in_main_thread else None
     try:
-        while step < config.steps and not interrupted:
+        reached_target = False
+        while step < config.steps and not interrupted and not reached_target:
             epoch, index = divmod(step, batches_per_epoch)
             if epoch != order_epoch:
                 order_epoch, order = epoch, epoch_order(config.seed, epoch, n_train, device)
-            real = train_images[order[index * batch : (index + 1) * batch]]
+            real = train_images[world.shard(order[index * batch : (index + 1) * batch])]
 
-            noise = spec.sample_noise(batch, device=device)
-            codes = spec.sample_codes(batch, device=device)
-            fake = G(spec.generator_input(noise, codes))
+            noise = world.shard(spec.sample_noise(batch, device=device))
+            codes = {name: world.shard(value) for name, value in spec.sample_codes(batch, device=device).items()}
+            fake = G_parallel(spec.generator_input(noise, codes))
 
             # D step (Q's head is trained here; the trunk learns L_I only when info_in_d)
-            d_real, q_real = D(real, detach_q=not config.info_in_d)
-            d_fake, q_fake = D(fake.detach(), detach_q=not config.info_in_d)
+            d_real, q_real = D_parallel(real, detach_q=not config.info_in_d)
+            d_fake, q_fake = D_parallel(fake.detach(), detach_q=not config.info_in_d)
             log_q = spec.log_q(q_fake, codes)
             info = sum(weights[name] * value for name, value in log_q.items())
             if config.lambda_invariant:
-                affine = random_affine_grid(batch, fake.shape[-2:], device=device)
-                q_moved = D(apply_grid(fake.detach(), affine), detach_q=not config.info_in_d)[1]
+                affine = world.shard(random_affine_grid(batch, fake.shape[-2:], device=device))
+                q_moved = D_parallel(apply_grid(fake.detach(), affine), detach_q=not config.info_in_d)[1]
                 info = info + config.lambda_invariant * categorical_log_q(q_moved, codes)
             if config.lambda_real:
                 real_slices = spec.split_q_output(q_real)
@@ -170,6 +190,8 @@ def train(config: TrainConfig, out_dir: str | Path, resume: bool = False, progre
             D.requires_grad_(True)
 
             step += 1
+            if world.size > 1 and world.any(bool(interrupted)) and not interrupted:
+                interrupted.append(True)  # another process was interrupted: all stop after this update
             window["loss_d"] += loss_d.item()
             window["loss_g"] += loss_g.item()
             for name, value in log_q.items():
@@ -179,18 +201,21 @@ def train(config: TrainConfig, out_dir: str | Path, resume: bool = False, progre
 
             if step % config.log_every == 0 or step == config.steps:
                 now = time.perf_counter()
-                last = {"step": step, **{k: v / window_steps for k, v in window.items()}}
+                last = {"step": step, **world.mean({k: v / window_steps for k, v in window.items()})}
                 last["images_per_s"] = window_steps * batch / (now - window_start)
                 last["elapsed_s"] = elapsed + now - started
-                if config.eval_every and (step % config.eval_every == 0 or step == config.steps):
+                if evaluating and (step % config.eval_every == 0 or step == config.steps):
                     model.eval()
                     accuracy = unsupervised_accuracy(model, test_images, test_labels)
                     if accuracy is not None:
                         last["accuracy"] = accuracy
                     G.train()
                     D.train()
-                metrics_file.write(json.dumps(last) + "\n")
-                metrics_file.flush()
+                reached = bool(config.stop_at_accuracy) and last.get("accuracy", 0.0) >= config.stop_at_accuracy
+                reached_target = world.any(reached)
+                if main:
+                    metrics_file.write(json.dumps(last) + "\n")
+                    metrics_file.flush()
                 shown = {"D": f"{last['loss_d']:.3f}", "G": f"{last['loss_g']:.3f}"}
                 for name in entropies:
                     shown[name] = f"{last[f'mi_{name}']:.2f}/{entropies[name]:.2f}"
@@ -199,19 +224,20 @@ def train(config: TrainConfig, out_dir: str | Path, resume: bool = False, progre
                 bar.set_postfix(shown, refresh=False)
                 window = dict.fromkeys(window, 0.0)
                 window_steps, window_start = 0, time.perf_counter()
-            if step % config.sample_every == 0 or step == config.steps:
+            if main and (step % config.sample_every == 0 or step == config.steps or reached_target):
                 model.eval()
                 grid, columns = category_sweep(model, seed=config.seed)
                 save_grid(grid, out / "samples" / f"step_{step:06d}.png", columns)
                 G.train()
                 D.train()
-            if step % config.checkpoint_every == 0 or step == config.steps or interrupted:
+            if step % config.checkpoint_every == 0 or step == config.steps or interrupted or reached_target:
                 checkpoint()
     finally:
         if in_main_thread:
             signal.signal(signal.SIGINT, previous_handler)
         bar.close()
-        metrics_file.close()
+        if metrics_file:
+            metrics_file.close()
     if interrupted:
         raise KeyboardInterrupt
     return last or {"step": step}
