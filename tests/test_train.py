@@ -220,3 +220,24 @@ def test_information_options_change_training(tmp_path, quick_config, two_step_ru
 def test_negative_information_weights_are_refused(tmp_path, quick_config, name):
     with pytest.raises(ConfigError, match=f"{name} must be >= 0"):
         train(quick_config(**{name: -0.5}), tmp_path / "run", progress=False)
+
+
+# --- stopping at a target accuracy ---------------------------------------------------------------
+
+
+def test_training_stops_at_the_first_evaluation_reaching_the_target(tmp_path, quick_config):
+    last = train(quick_config(steps=8, eval_every=2, stop_at_accuracy=0.01), tmp_path / "run", progress=False)
+    assert last["step"] == 2 and last["accuracy"] >= 0.01
+    assert load_checkpoint(tmp_path / "run")["step"] == 2  # the stopped run can be resumed or evaluated
+    assert [row["step"] for row in read_log(tmp_path / "run")] == [2]
+
+
+def test_an_unreachable_target_trains_every_step(tmp_path, quick_config):
+    last = train(quick_config(steps=4, eval_every=2, stop_at_accuracy=1.0), tmp_path / "run", progress=False)
+    assert last["step"] == 4
+
+
+@pytest.mark.parametrize("settings, message", [(dict(stop_at_accuracy=1.5), "lie in"), (dict(stop_at_accuracy=0.9, eval_every=0), "needs evaluations")])
+def test_impossible_targets_are_refused(tmp_path, quick_config, settings, message):
+    with pytest.raises(ConfigError, match=message):
+        train(quick_config(**settings), tmp_path / "run", progress=False)
