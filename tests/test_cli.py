@@ -1,4 +1,4 @@
-"""The ``infogan`` command: train, evaluate, traverse, sample and plot-mi, and its error handling."""
+"""The ``infogan`` command: train, evaluate, traverse, sample, plot-mi and plot-accuracy, and its error handling."""
 
 import json
 import math
@@ -347,7 +347,14 @@ def test_plot_mi_defaults_to_the_first_runs_figures_folder(run, tmp_path):
 
 def test_plot_mi_of_an_unlogged_code_exits_with_status_2(run, tmp_path, capsys):
     assert main(["plot-mi", str(run), "--code", "c9", "--out", str(tmp_path / "mi.png")]) == 2
-    assert "no logged information bound for code 'c9'" in only_error_line(capsys.readouterr().err)
+    assert "has no logged 'mi_c9'" in only_error_line(capsys.readouterr().err)
+
+
+def test_plot_accuracy_draws_the_evaluated_runs(run, tmp_path):
+    copy = tmp_path / "run"
+    shutil.copytree(run, copy)
+    assert main(["plot-accuracy", str(copy), str(run)]) == 0
+    assert (copy / "figures" / "accuracy.png").is_file()
 
 
 # --- as a separate process --------------------------------------------------------------------

@@ -8,7 +8,15 @@ import torch
 from PIL import Image
 
 from infogan.codes import LatentSpec
-from infogan.figures import category_sweep, code_traversal, image_grid, plot_information, read_metrics, save_grid
+from infogan.figures import (
+    category_sweep,
+    code_traversal,
+    image_grid,
+    plot_accuracy,
+    plot_information,
+    read_metrics,
+    save_grid,
+)
 from infogan.model import InfoGAN
 
 
@@ -167,5 +175,15 @@ def test_plot_information_writes_a_png(tmp_path):
 
 def test_plot_information_refuses_a_code_that_was_not_logged(tmp_path):
     write_metrics(tmp_path / "run", [{"step": 10, "mi_c1": 0.1}])
-    with pytest.raises(ValueError, match="no logged information bound for code 'c7'"):
+    with pytest.raises(ValueError, match="has no logged 'mi_c7'"):
         plot_information([tmp_path / "run"], "c7", tmp_path / "mi.png")
+
+
+def test_plot_accuracy_writes_a_png_and_needs_logged_accuracy(tmp_path):
+    write_metrics(tmp_path / "a", [{"step": 250, "accuracy": 0.5}, {"step": 500, "accuracy": 0.9}])
+    write_metrics(tmp_path / "b", [{"step": 250, "mi_c1": 0.5}])
+    path = plot_accuracy([tmp_path / "a"], tmp_path / "figures" / "accuracy.png")
+    with Image.open(path) as picture:
+        assert picture.size == (600, 400)
+    with pytest.raises(ValueError, match="has no logged 'accuracy'"):
+        plot_accuracy([tmp_path / "a", tmp_path / "b"], tmp_path / "other.png")

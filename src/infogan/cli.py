@@ -211,6 +211,13 @@ def command_plot_mi(args) -> int:
     return 0
 
 
+def command_plot_accuracy(args) -> int:
+    from .figures import plot_accuracy
+
+    print(plot_accuracy(args.runs, args.out or str(Path(args.runs[0]) / "figures" / "accuracy.png"), args.max_step))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="infogan", description="InfoGAN: interpretable latent codes without labels.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -251,6 +258,12 @@ def build_parser() -> argparse.ArgumentParser:
     plot.add_argument("--max-step", type=int)
     plot.add_argument("--out", help="PNG path (default FIRST_RUN/figures/mi_<code>.png)")
     plot.set_defaults(handler=command_plot_mi)
+
+    plot = commands.add_parser("plot-accuracy", help="unsupervised test accuracy against updates, one line per run")
+    plot.add_argument("runs", nargs="+")
+    plot.add_argument("--max-step", type=int)
+    plot.add_argument("--out", help="PNG path (default FIRST_RUN/figures/accuracy.png)")
+    plot.set_defaults(handler=command_plot_accuracy)
     return parser
 
 

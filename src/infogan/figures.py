@@ -88,9 +88,9 @@ def read_metrics(run: str | os.PathLike) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
-def plot_information(runs: list[str], code: str, path: str | os.PathLike, entropy: float | None = None, max_step=None):
-    """The paper's Figure 1: the information lower bound of ``code`` against updates, per run,
-    with ``H(c)`` (its maximum for a discrete code) as a dashed line."""
+def plot_metric(runs: list[str], key: str, path: str | os.PathLike, ylabel: str, reference: float | None = None,
+                reference_label: str = "", max_step=None) -> Path:
+    """One logged metric against updates, one line per run, with an optional dashed reference level."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -98,14 +98,14 @@ def plot_information(runs: list[str], code: str, path: str | os.PathLike, entrop
 
     figure, axes = plt.subplots(figsize=(6, 4), dpi=100)
     for run in runs:
-        rows = [r for r in read_metrics(run) if f"mi_{code}" in r and (max_step is None or r["step"] <= max_step)]
+        rows = [r for r in read_metrics(run) if key in r and (max_step is None or r["step"] <= max_step)]
         if not rows:
-            raise ValueError(f"{run} has no logged information bound for code {code!r}")
-        axes.plot([r["step"] for r in rows], [r[f"mi_{code}"] for r in rows], label=Path(run).name)
-    if entropy is not None:
-        axes.axhline(entropy, color="grey", linestyle="--", label=f"H({code}) = {entropy:.3f}")
+            raise ValueError(f"{run} has no logged {key!r}")
+        axes.plot([r["step"] for r in rows], [r[key] for r in rows], label=Path(run).name, marker="." if len(rows) < 40 else None)
+    if reference is not None:
+        axes.axhline(reference, color="grey", linestyle="--", label=reference_label)
     axes.set_xlabel("generator updates")
-    axes.set_ylabel(f"L_I({code}) lower bound (nats)")
+    axes.set_ylabel(ylabel)
     axes.legend()
     axes.grid(alpha=0.3)
     figure.tight_layout()
@@ -113,3 +113,15 @@ def plot_information(runs: list[str], code: str, path: str | os.PathLike, entrop
     figure.savefig(path)
     plt.close(figure)
     return Path(path)
+
+
+def plot_information(runs: list[str], code: str, path: str | os.PathLike, entropy: float | None = None, max_step=None):
+    """The paper's Figure 1: the information lower bound of ``code`` against updates, per run,
+    with ``H(c)`` (its maximum for a discrete code) as a dashed line."""
+    label = f"H({code}) = {entropy:.3f}" if entropy is not None else ""
+    return plot_metric(runs, f"mi_{code}", path, f"L_I({code}) lower bound (nats)", entropy, label, max_step)
+
+
+def plot_accuracy(runs: list[str], path: str | os.PathLike, max_step=None) -> Path:
+    """Unsupervised test accuracy against updates, per run, with the paper's 95 % marked."""
+    return plot_metric(runs, "accuracy", path, "unsupervised test accuracy", 0.95, "paper: 95 %", max_step)
