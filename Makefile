@@ -23,6 +23,7 @@ demo: setup
 	$(VENV)/bin/infogan evaluate $(DEMO_RUN) $(DATA_ARG)
 	$(VENV)/bin/infogan traverse $(DEMO_RUN)
 	$(VENV)/bin/infogan plot-mi $(DEMO_RUN)
+	$(VENV)/bin/infogan plot-accuracy $(DEMO_RUN)
 
 reproduce: setup
 	bash scripts/reproduce.sh
