@@ -165,7 +165,7 @@ def train_in_world(config: TrainConfig, out: Path, state: dict | None, world: di
             d_fake, q_fake = D_parallel(fake.detach(), detach_q=not config.info_in_d)
             log_q = spec.log_q(q_fake, codes)
             info = sum(weights[name] * value for name, value in log_q.items())
-            if config.lambda_invariant:
+            if config.lambda_invariant and categorical:
                 affine = world.shard(random_affine_grid(batch, fake.shape[-2:], device=device))
                 q_moved = D_parallel(apply_grid(fake.detach(), affine), detach_q=not config.info_in_d)[1]
                 info = info + config.lambda_invariant * categorical_log_q(q_moved, codes)
@@ -181,7 +181,7 @@ def train_in_world(config: TrainConfig, out: Path, state: dict | None, world: di
             D.requires_grad_(False)
             d_fake, q_fake = D(fake)
             info_g = sum(weights[name] * value for name, value in spec.log_q(q_fake, codes).items())
-            if config.lambda_invariant:
+            if config.lambda_invariant and categorical:
                 info_g = info_g + config.lambda_invariant * categorical_log_q(D(apply_grid(fake, affine))[1], codes)
             loss_g = F.softplus(-d_fake).mean() - config.info_weight_g * info_g
             opt_g.zero_grad(set_to_none=True)
