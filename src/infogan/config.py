@@ -30,7 +30,7 @@ class TrainConfig:
     lambda_cont: float = 0.1
     info_weight_g: float = 1.0  # 0 gives the paper's baseline: Q trained, G not rewarded
     lambda_real: float = 0.0  # weight of I(x_real; Q's category), a balanced-clustering term on real images
-    lambda_invariant: float = 2.0  # weight of log Q(c_cat | randomly rotated/shifted/scaled G(z, c)); 0 is the paper's objective
+    lambda_invariant: float = 1.0  # weight of log Q(c_cat | randomly rotated/shifted/scaled G(z, c)); 0 is the paper's objective
     info_in_d: bool = True  # official code: D's loss also subtracts lambda*L_I, so the shared trunk learns it
     # networks and optimisation
     leaky_slope: float = 0.1  # paper; the official code uses 0.01
