@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Every GPU figure of docs/performance.md and docs/reproduction.md, in one call on a lent GPU machine
-# (about 10 minutes on one H200). Each step has a time cap; results go to OUT as they come.
+# (7 minutes on one H100). Each step has a time cap; results go to OUT as they come.
 # Usage: benchmarks/gpu.sh DATA_ROOT OUT [SWEEP_SEEDS]     (python3 must hold torch with CUDA)
 set -u
 DATA=$1 OUT=$2 SEEDS=${3:-0-11}
