@@ -132,6 +132,7 @@ def test_a_resumed_run_equals_an_uninterrupted_one(tmp_path, quick_config):
 
 def test_ctrl_c_mid_update_finishes_the_update_and_resumes_exactly(tmp_path, quick_config, monkeypatch):
     train(quick_config(steps=4), tmp_path / "straight", progress=False)
+    handler_before = signal.getsignal(signal.SIGINT)  # SIG_IGN when the tests run in the background
 
     adam_step = torch.optim.Adam.step
     calls = []
@@ -152,7 +153,7 @@ def test_ctrl_c_mid_update_finishes_the_update_and_resumes_exactly(tmp_path, qui
     straight, resumed = load_checkpoint(tmp_path / "straight"), load_checkpoint(tmp_path / "interrupted")
     assert same_tensors(straight["discriminator"], resumed["discriminator"])
     assert same_tensors(straight["generator"], resumed["generator"])
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    assert signal.getsignal(signal.SIGINT) is handler_before
 
 
 def test_training_into_a_folder_with_a_checkpoint_needs_resume(tmp_path, quick_config):
@@ -220,6 +221,35 @@ def test_information_options_change_training(tmp_path, quick_config, two_step_ru
 def test_negative_information_weights_are_refused(tmp_path, quick_config, name):
     with pytest.raises(ConfigError, match=f"{name} must be >= 0"):
         train(quick_config(**{name: -0.5}), tmp_path / "run", progress=False)
+
+
+# --- bfloat16 forward passes ---------------------------------------------------------------------
+
+
+def test_bf16_training_learns_the_categorical_code_too(data_root, tmp_path):
+    config = learning_config(data_root, info_weight_g=1.0)
+    config.precision = "bf16"
+    train(config, tmp_path, progress=False)
+    mi = [row["mi_c1"] for row in read_log(tmp_path)]
+    assert mi[-1] >= mi[0] + 0.8, mi
+    assert mi[-1] > 1.5, mi
+
+
+def test_bf16_rounds_differently_but_keeps_float32_weights_close_to_the_float32_run(tmp_path, quick_config, two_step_run):
+    last = train(quick_config(steps=2, precision="bf16"), tmp_path, progress=False)
+    assert all(math.isfinite(last[key]) for key in ("loss_d", "loss_g", "mi_c1"))
+    bf16 = load_checkpoint(tmp_path)
+    for network in ("generator", "discriminator"):
+        tensors = {k: v for k, v in bf16[network].items() if v.is_floating_point()}
+        assert all(v.dtype == torch.float32 for v in tensors.values())
+        weights = [k for k in tensors if "running_" not in k]  # what Adam moves; BN statistics are not bounded so
+        gap = max((tensors[k] - two_step_run[network][k]).abs().max().item() for k in weights)
+        assert 0 < gap < 1e-2  # two Adam steps move a weight by about 2 learning rates (1e-3 for G) at most
+
+
+def test_an_unknown_precision_is_refused(tmp_path, quick_config):
+    with pytest.raises(ConfigError, match="precision must be fp32 or bf16"):
+        train(quick_config(precision="fp16"), tmp_path / "run", progress=False)
 
 
 # --- stopping at a target accuracy ---------------------------------------------------------------

@@ -32,7 +32,7 @@ class Generator(nn.Module):
         )
 
     def forward(self, latent: torch.Tensor) -> torch.Tensor:
-        return self.upconv(self.fc(latent).view(-1, 128, 7, 7))
+        return self.upconv(self.fc(latent).view(-1, 128, 7, 7)).float()  # float32 images under bf16 autocast too
 
 
 class Discriminator(nn.Module):
@@ -66,7 +66,8 @@ class Discriminator(nn.Module):
         ``detach_q`` stops Q's gradient at the trunk, so only the head learns from it.
         """
         features = self.trunk(images)
-        return self.d_head(features).squeeze(1), self.q_head(features.detach() if detach_q else features)
+        d, q = self.d_head(features).squeeze(1), self.q_head(features.detach() if detach_q else features)
+        return d.float(), q.float()  # losses and log-likelihoods in float32, also under bf16 autocast
 
 
 def init_weights(module: nn.Module) -> None:
