@@ -6,7 +6,7 @@ from torch import nn
 
 from infogan.codes import LatentSpec
 from infogan.model import InfoGAN
-from infogan.networks import Discriminator, Generator, init_weights
+from infogan.networks import Discriminator, Generator, Linear, init_weights, onednn_available
 
 SPEC = LatentSpec.parse("cat:10,cont:2", noise=62)
 
@@ -109,3 +109,51 @@ def test_infogan_builds_networks_sized_for_its_latent_layout():
     predicted = model.encode(images)
     assert predicted["c1"].dtype == torch.long and predicted["c1"].shape == (4,)
     assert predicted["c2"].shape == (4,)
+
+
+# --- the linear layer: oneDNN matrix products on the CPU, nn.Linear everywhere else ------------
+
+
+def linear_pair(in_features: int, out_features: int, bias: bool):
+    torch.manual_seed(0)
+    ours = Linear(in_features, out_features, bias=bias)
+    plain = nn.Linear(in_features, out_features, bias=bias)
+    plain.load_state_dict(ours.state_dict())
+    return ours, plain
+
+
+@pytest.mark.skipif(not onednn_available(), reason="this torch has no oneDNN")
+@pytest.mark.parametrize("bias", [False, True])
+def test_linear_computes_what_nn_linear_computes_with_the_same_gradients(bias):
+    ours, plain = linear_pair(300, 70, bias)
+    assert ours.use_onednn
+    x = torch.randn(64, 300)
+    inputs = [x.clone().requires_grad_(), x.clone().requires_grad_()]
+    outputs = [ours(inputs[0]), plain(inputs[1])]
+    torch.testing.assert_close(outputs[0], outputs[1], rtol=1e-5, atol=1e-5)
+    upstream = torch.randn(64, 70)
+    for output in outputs:
+        (output * upstream).sum().backward()
+    torch.testing.assert_close(inputs[0].grad, inputs[1].grad, rtol=1e-5, atol=1e-5)
+    torch.testing.assert_close(ours.weight.grad, plain.weight.grad, rtol=1e-4, atol=1e-4)
+    if bias:
+        torch.testing.assert_close(ours.bias.grad, plain.bias.grad, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.skipif(not onednn_available(), reason="this torch has no oneDNN")
+def test_linear_takes_strided_inputs_and_gradients():
+    ours, plain = linear_pair(40, 1, bias=True)
+    x = torch.randn(40, 16).t()  # not contiguous
+    torch.testing.assert_close(ours(x), plain(x), rtol=1e-5, atol=1e-5)
+    ours(x).mean().backward()  # the gradient arriving is an expanded (stride 0) tensor
+    plain(x).mean().backward()
+    torch.testing.assert_close(ours.weight.grad, plain.weight.grad, rtol=1e-5, atol=1e-6)
+
+
+def test_linear_is_nn_linear_for_other_dtypes_and_under_autocast():
+    ours, plain = linear_pair(20, 5, bias=True)
+    assert list(ours.state_dict()) == list(plain.state_dict())
+    x = torch.randn(8, 20, dtype=torch.float64)
+    assert torch.equal(ours.double()(x), plain.double()(x))
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        assert ours.float()(torch.randn(8, 20)).dtype == torch.bfloat16

@@ -130,6 +130,25 @@ def test_a_resumed_run_equals_an_uninterrupted_one(tmp_path, quick_config):
     assert [row["step"] for row in logs[1]] == [2, 4, 6, 8]
 
 
+def test_resuming_optimiser_state_saved_contiguous_equals_an_uninterrupted_run(tmp_path, quick_config):
+    # a GPU run or an older version saves Adam's state contiguous; on the CPU the weights are
+    # channels-last, and fused Adam with differently laid-out state would take wrong steps
+    train(quick_config(steps=4), tmp_path / "straight", progress=False)
+    train(quick_config(steps=2), tmp_path / "resumed", progress=False)
+    state = load_checkpoint(tmp_path / "resumed")
+    laid_out = [value for name in ("opt_d", "opt_g") for slots in state[name]["state"].values() for value in slots.values()]
+    assert any(value.dim() == 4 and not value.is_contiguous() for value in laid_out)
+    for name in ("opt_d", "opt_g"):
+        for slots in state[name]["state"].values():
+            slots.update({key: value.contiguous() for key, value in slots.items()})
+    save_checkpoint(state, tmp_path / "resumed" / CHECKPOINT_NAME)
+    train(quick_config(steps=4), tmp_path / "resumed", resume=True, progress=False)
+
+    straight, resumed = load_checkpoint(tmp_path / "straight"), load_checkpoint(tmp_path / "resumed")
+    assert same_tensors(straight["discriminator"], resumed["discriminator"])
+    assert same_tensors(straight["generator"], resumed["generator"])
+
+
 def test_ctrl_c_mid_update_finishes_the_update_and_resumes_exactly(tmp_path, quick_config, monkeypatch):
     train(quick_config(steps=4), tmp_path / "straight", progress=False)
     handler_before = signal.getsignal(signal.SIGINT)  # SIG_IGN when the tests run in the background

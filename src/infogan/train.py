@@ -42,6 +42,16 @@ def epoch_order(seed: int, epoch: int, size: int, device) -> torch.Tensor:
     return torch.randperm(size, generator=generator).to(device)
 
 
+def lay_out_like_parameters(optimizer: torch.optim.Optimizer) -> None:
+    """Give the optimiser's state the memory layout of its parameters. A checkpoint from a GPU run
+    or an older version holds it contiguous, and fused Adam on the CPU silently computes wrong
+    steps for a channels-last parameter whose state is laid out differently (PyTorch 2.13)."""
+    for parameter, state in optimizer.state.items():
+        for key, value in state.items():
+            if torch.is_tensor(value) and value.shape == parameter.shape:
+                state[key] = torch.empty_like(parameter).copy_(value)
+
+
 def unsupervised_accuracy(model: InfoGAN, images: torch.Tensor, labels: torch.Tensor) -> float | None:
     categorical = [code for code in model.spec.codes if code.kind == "cat"]
     if not categorical:
@@ -86,6 +96,9 @@ def train_in_world(config: TrainConfig, out: Path, state: dict | None, world: di
     model = InfoGAN.from_config(config, device)
     G, D, spec = model.generator, model.discriminator, model.spec
     autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=config.precision == "bf16")
+    if device.type == "cpu":  # measured: 1.05x on 2 CPU cores, 0.98x on an H100 (docs/performance.md)
+        G.to(memory_format=torch.channels_last)
+        D.to(memory_format=torch.channels_last)
     fused = device.type == "cpu"  # measured: 1.12x on 2 CPU cores, 0.94x on an H100 (docs/performance.md)
     opt_d = torch.optim.Adam(D.parameters(), lr=config.lr_d, betas=(config.beta1, config.beta2), fused=fused)
     opt_g = torch.optim.Adam(G.parameters(), lr=config.lr_g, betas=(config.beta1, config.beta2), fused=fused)
@@ -105,6 +118,8 @@ def train_in_world(config: TrainConfig, out: Path, state: dict | None, world: di
         opt_g.load_state_dict(state["opt_g"])
         step, elapsed = state["step"], state["elapsed_s"]
         torch.set_rng_state(state["rng_cpu"])
+        lay_out_like_parameters(opt_d)
+        lay_out_like_parameters(opt_g)
         if device.type == "cuda" and state.get("rng_cuda") is not None:
             torch.cuda.set_rng_state(state["rng_cuda"], device)
 
