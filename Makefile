@@ -30,9 +30,10 @@ reproduce: setup
 
 # docs/figures from the runs that scripts/reproduce.sh leaves in runs/
 docs-figures: setup
-	$(VENV)/bin/infogan traverse runs/mnist-seed0 --out docs/figures
+	$(VENV)/bin/infogan traverse runs/mnist-seed1 --out docs/figures
+	$(VENV)/bin/infogan traverse runs/mnist-seed0 --out docs/figures/seed0
 	$(VENV)/bin/infogan plot-mi runs/mnist-seed0 runs/mnist-baseline --code c1 --max-step 1000 --out docs/figures/mi_c1.png
-	$(VENV)/bin/infogan sample runs/mnist-seed0 -n 100 --columns 10 --seed 0 --out docs/figures/samples.png
+	$(VENV)/bin/infogan sample runs/mnist-seed1 -n 100 --columns 10 --seed 0 --out docs/figures/samples.png
 	$(VENV)/bin/infogan plot-accuracy runs/mnist-seed0 runs/mnist-seed1 runs/mnist-seed2 --out docs/figures/accuracy.png
 
 test: setup

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The paper-length MNIST reproduction behind docs/reproduction.md (about 30 min per seed on 2 CPU cores).
+# The paper-length MNIST reproduction behind docs/reproduction.md (about 16 min per seed on 2 CPU cores).
 # Usage: scripts/reproduce.sh [SEED ...]   (default seeds 0 1 2); data root from $INFOGAN_DATA.
 set -euo pipefail
 cd "$(dirname "$0")/.."
