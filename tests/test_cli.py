@@ -92,6 +92,13 @@ def test_resume_extends_a_run(run, tmp_path, capsys):
     assert json.loads((copy / "config.json").read_text())["steps"] == 6
 
 
+def test_resume_accepts_a_setting_repeated_with_its_own_value(run, tmp_path, capsys):
+    copy = tmp_path / "run"
+    shutil.copytree(run, copy)
+    assert main(["train", "--resume", str(copy), "--out", str(copy), "--seed", "0", "--batch-size", "16", "--steps", "6", "--quiet"]) == 0
+    assert load_checkpoint(copy)["step"] == 6
+
+
 @pytest.mark.parametrize(
     "extra, message",
     [

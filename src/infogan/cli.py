@@ -72,10 +72,11 @@ def train_config_from_args(args: argparse.Namespace) -> tuple[TrainConfig, Path,
             raise ConfigError("--config cannot be combined with --resume: a resumed run keeps its settings")
         if args.out and Path(args.out) != Path(args.resume):
             raise ConfigError("--resume RUN continues RUN in place; leave out --out")
-        fixed = sorted(set(flags) - RESUMABLE)
+        settings = load_checkpoint(args.resume)["config"]
+        # a setting that defines the run may be repeated (as `make demo` does), not changed
+        fixed = sorted(k for k in set(flags) - RESUMABLE if flags[k] != settings.get(k))
         if fixed:
             raise ConfigError(f"cannot change {', '.join('--' + k.replace('_', '-') for k in fixed)} when resuming; start a new run")
-        settings = load_checkpoint(args.resume)["config"]
         return TrainConfig.from_dict({**settings, **flags}, "checkpoint").validate(), Path(args.resume), True
     settings = read_config_file(args.config) if args.config else {}
     out_setting = settings.pop("out", None)
