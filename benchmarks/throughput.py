@@ -4,7 +4,7 @@ Measured, in this order, on the paper's MNIST network at one batch size:
 
 * ``matmul``: a dense float32 matrix product, the machine's practical FLOP/s peak, both as
   ``torch.matmul`` (MKL on a CPU) and, on a CPU, as oneDNN's matrix product, which can be much
-  faster (about 2x on an AMD CPU with AVX-512, where MKL does not use AVX-512);
+  faster (about 2x on an AMD CPU with AVX-512);
 * ``reference``: the textbook eager loop written out below (the generator runs again for the G
   step, plain Adam, every layer a plain torch layer), with the paper's objective;
 * ``reference+<trick>``: the same loop with one speed trick switched on, to see what each buys;

@@ -2,9 +2,9 @@
 
 Fully connected layers are linear layers rather than 7x7 convolutions, which compute the same
 thing and are much faster on a CPU. On the CPU their matrix products run on oneDNN, the library
-PyTorch already uses for convolutions, rather than on ``torch.mm``'s BLAS (MKL): on an AMD CPU
-with AVX-512, MKL's float32 matrix products reach about half the speed of oneDNN's
-(``benchmarks/throughput.py`` prints both peaks).
+PyTorch already uses for convolutions, rather than on ``torch.mm``'s BLAS (MKL): on this
+project's AMD CPU with AVX-512, MKL's float32 matrix products reach about half the speed of
+oneDNN's (``benchmarks/throughput.py`` prints both peaks).
 """
 
 from __future__ import annotations
