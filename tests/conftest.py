@@ -8,6 +8,7 @@ within a few dozen updates.
 
 from __future__ import annotations
 
+import urllib.request
 from pathlib import Path
 
 import numpy as np
@@ -86,7 +87,7 @@ def isolated_environment(tmp_path_factory):
         raise OSError("tests must not use the network")
 
     patch = pytest.MonkeyPatch()
-    patch.setattr(data.urllib.request, "urlopen", no_network)
+    patch.setattr(urllib.request, "urlopen", no_network)
     patch.delenv("INFOGAN_DATA", raising=False)
     patch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
     yield

@@ -1,17 +1,22 @@
-"""IDX files, finding a data root, offline downloads and loading a split."""
+"""IDX files, finding a data root, offline downloads, loading a split and the dataset interface."""
 
 import gzip
 import hashlib
 import io
 import shutil
 import struct
+import urllib.request
 
 import numpy as np
 import pytest
 import torch
 
 from infogan import data
-from infogan.data import DataError, DatasetInfo, read_idx, write_idx
+from infogan.data import ArrayDataset, DataError, Factor, read_idx, to_unit_range, write_idx
+from infogan.data.files import RemoteFiles
+from infogan.data.idx import REMOTE
+
+MNIST = REMOTE["mnist"]
 
 STEMS = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
 
@@ -115,7 +120,7 @@ def test_sha256_is_checked_on_the_decompressed_bytes(tmp_path, labels):
     write_idx(tmp_path / "labels.gz", labels)
     digest = hashlib.sha256(raw_idx(labels)).hexdigest()
     assert np.array_equal(read_idx(tmp_path / "labels.gz", sha256=digest), labels)
-    with pytest.raises(DataError, match="SHA-256 does not match"):
+    with pytest.raises(DataError, match="checksum does not match"):
         read_idx(tmp_path / "labels.gz", sha256="0" * 64)
 
 
@@ -123,33 +128,38 @@ def test_sha256_is_checked_on_the_decompressed_bytes(tmp_path, labels):
 
 
 @pytest.mark.parametrize("split, size", [("train", 600), ("test", 200)])
-def test_load_gives_float_images_in_unit_range_and_long_labels(data_root, split, size):
-    images, labels = data.load("mnist", split, data_dir=data_root, verify=False, allow_download=False)
-    assert images.shape == (size, 1, 28, 28)
-    assert images.dtype == torch.float32
-    assert images.min() == 0.0 and images.max() == 1.0
-    assert labels.shape == (size,)
-    assert labels.dtype == torch.long
-    assert sorted(labels.unique().tolist()) == list(range(10))
+def test_load_gives_uint8_images_that_convert_to_unit_range_and_integer_labels(data_root, split, size):
+    dataset = data.load_dataset("mnist", split, data_dir=data_root, verify=False, allow_download=False)
+    assert len(dataset) == size and dataset.shape == (1, 28, 28) and dataset.classes == 10
+    images = dataset.images(np.arange(size))
+    assert images.shape == (size, 1, 28, 28) and images.dtype == np.uint8
+    floats = to_unit_range(images)
+    assert floats.dtype == torch.float32
+    assert floats.min() == 0.0 and floats.max() == 1.0
+    labels = dataset.labels(np.arange(size))
+    assert labels.shape == (size,) and labels.dtype == np.int64
+    assert sorted(np.unique(labels).tolist()) == list(range(10))
+    assert dataset.factors == ()
 
 
 def test_load_matches_the_files(data_root):
-    images, labels = data.load("mnist", "test", data_dir=data_root, verify=False, allow_download=False)
+    dataset = data.load_dataset("mnist", "test", data_dir=data_root, verify=False, allow_download=False)
     folder = data_root / "mnist"
-    assert np.array_equal(labels.numpy(), read_idx(folder / "t10k-labels-idx1-ubyte.gz"))
-    assert np.array_equal((images[:, 0] * 255).round().byte().numpy(), read_idx(folder / "t10k-images-idx3-ubyte.gz"))
+    picked = np.array([5, 0, 199, 5])
+    assert np.array_equal(dataset.labels(picked), read_idx(folder / "t10k-labels-idx1-ubyte.gz")[picked])
+    assert np.array_equal(dataset.images(picked)[:, 0], read_idx(folder / "t10k-images-idx3-ubyte.gz")[picked])
 
 
 def test_load_verifies_checksums_by_default(data_root):
-    with pytest.raises(DataError, match="SHA-256"):
-        data.load("mnist", "test", data_dir=data_root, allow_download=False)
+    with pytest.raises(DataError, match="checksum"):
+        data.load_dataset("mnist", "test", data_dir=data_root, allow_download=False)
 
 
 def test_load_refuses_mismatched_images_and_labels(tmp_path, data_root):
     shutil.copytree(data_root / "mnist", tmp_path / "mnist")
     write_idx(tmp_path / "mnist" / "t10k-labels-idx1-ubyte.gz", np.zeros(7, dtype=np.uint8))
     with pytest.raises(DataError, match="N images and N labels"):
-        data.load("mnist", "test", data_dir=tmp_path, verify=False, allow_download=False)
+        data.load_dataset("mnist", "test", data_dir=tmp_path, verify=False, allow_download=False)
 
 
 # --- finding the data -------------------------------------------------------------------------
@@ -161,7 +171,7 @@ def test_locate_without_files_or_download_says_where_to_put_them(tmp_path, monke
     monkeypatch.setenv("INFOGAN_DATA", str(empty))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     with pytest.raises(DataError) as error:
-        data.locate("mnist", allow_download=False)
+        data.locate(MNIST, allow_download=False)
     message = str(error.value)
     assert "downloading is switched off" in message
     assert str(empty / "mnist") in message
@@ -173,7 +183,7 @@ def test_locate_without_files_or_download_says_where_to_put_them(tmp_path, monke
 
 def test_unknown_dataset_is_refused():
     with pytest.raises(DataError, match="unknown dataset 'cifar'"):
-        data.locate("cifar", allow_download=False)
+        data.load_dataset("cifar", allow_download=False)
 
 
 def test_data_dir_beats_the_environment_variable(tmp_path, monkeypatch, data_root):
@@ -181,8 +191,8 @@ def test_data_dir_beats_the_environment_variable(tmp_path, monkeypatch, data_roo
     shutil.copytree(data_root / "mnist", flag_root / "mnist")
     shutil.copytree(data_root / "mnist", env_root / "mnist")
     monkeypatch.setenv("INFOGAN_DATA", str(env_root))
-    assert data.locate("mnist", data_dir=flag_root, allow_download=False) == flag_root / "mnist"
-    assert data.locate("mnist", allow_download=False) == env_root / "mnist"
+    assert data.locate(MNIST, data_dir=flag_root, allow_download=False) == flag_root / "mnist"
+    assert data.locate(MNIST, allow_download=False) == env_root / "mnist"
 
 
 def test_an_incomplete_data_dir_falls_through_to_the_next_root(tmp_path, monkeypatch, data_root):
@@ -191,13 +201,13 @@ def test_an_incomplete_data_dir_falls_through_to_the_next_root(tmp_path, monkeyp
     (partial / "mnist" / "t10k-labels-idx1-ubyte.gz").unlink()
     shutil.copytree(data_root / "mnist", env_root / "mnist")
     monkeypatch.setenv("INFOGAN_DATA", str(env_root))
-    assert data.locate("mnist", data_dir=partial, allow_download=False) == env_root / "mnist"
+    assert data.locate(MNIST, data_dir=partial, allow_download=False) == env_root / "mnist"
 
 
 def test_the_user_cache_is_used_when_no_other_root_has_the_files(tmp_path, monkeypatch, data_root):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     shutil.copytree(data_root / "mnist", tmp_path / "cache" / "infogan" / "mnist")
-    assert data.locate("mnist", allow_download=False) == tmp_path / "cache" / "infogan" / "mnist"
+    assert data.locate(MNIST, allow_download=False) == tmp_path / "cache" / "infogan" / "mnist"
 
 
 def test_uncompressed_files_are_found_too(tmp_path, data_root):
@@ -205,9 +215,8 @@ def test_uncompressed_files_are_found_too(tmp_path, data_root):
     folder.mkdir()
     for stem in STEMS:
         (folder / stem).write_bytes(gzip.decompress((data_root / "mnist" / (stem + ".gz")).read_bytes()))
-    assert data.locate("mnist", data_dir=tmp_path, allow_download=False) == folder
-    images, _ = data.load("mnist", "test", data_dir=tmp_path, verify=False, allow_download=False)
-    assert images.shape == (200, 1, 28, 28)
+    assert data.locate(MNIST, data_dir=tmp_path, allow_download=False) == folder
+    assert len(data.load_dataset("mnist", "test", data_dir=tmp_path, verify=False, allow_download=False)) == 200
 
 
 # --- downloading, against a fake mirror (never the network) ----------------------------------
@@ -217,8 +226,7 @@ def test_uncompressed_files_are_found_too(tmp_path, data_root):
 def toy_dataset(monkeypatch, tmp_path, labels):
     """A dataset 'toy' whose one file is served by a fake second mirror; the first mirror is down."""
     payload = gzip.compress(raw_idx(labels))
-    info = DatasetInfo("toy", ("http://down.invalid/", "http://up.invalid/"), {"labels": hashlib.sha256(raw_idx(labels)).hexdigest()})
-    monkeypatch.setitem(data.DATASETS, "toy", info)
+    info = RemoteFiles("toy", ("http://down.invalid/", "http://up.invalid/"), {"labels": "sha256:" + hashlib.sha256(raw_idx(labels)).hexdigest()})
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     requested = []
 
@@ -228,13 +236,13 @@ def toy_dataset(monkeypatch, tmp_path, labels):
             return io.BytesIO(payload)
         raise OSError("mirror down")
 
-    monkeypatch.setattr(data.urllib.request, "urlopen", fake_urlopen)
+    monkeypatch.setattr(urllib.request, "urlopen", fake_urlopen)
     return info, payload, requested
 
 
 def test_download_tries_mirrors_in_order_and_keeps_a_verified_file(toy_dataset, tmp_path, labels):
-    _, payload, requested = toy_dataset
-    folder = data.locate("toy")
+    info, payload, requested = toy_dataset
+    folder = data.locate(info)
     assert folder == tmp_path / "cache" / "infogan" / "toy"
     assert requested == ["http://down.invalid/labels.gz", "http://up.invalid/labels.gz"]
     assert (folder / "labels.gz").read_bytes() == payload
@@ -244,7 +252,51 @@ def test_download_tries_mirrors_in_order_and_keeps_a_verified_file(toy_dataset, 
 
 def test_download_rejects_a_file_with_the_wrong_checksum(toy_dataset, monkeypatch, tmp_path):
     info, _, _ = toy_dataset
-    monkeypatch.setitem(data.DATASETS, "toy", DatasetInfo("toy", info.urls, {"labels": "0" * 64}))
-    with pytest.raises(DataError, match="could not download labels.*SHA-256 mismatch"):
-        data.locate("toy")
+    with pytest.raises(DataError, match="could not download labels.*checksum mismatch"):
+        data.locate(RemoteFiles("toy", info.urls, {"labels": "sha256:" + "0" * 64}))
     assert not list((tmp_path / "cache" / "infogan" / "toy").glob("labels*"))
+
+
+# --- the dataset interface --------------------------------------------------------------------
+
+
+def test_array_dataset_fetches_images_and_labels_by_index():
+    images = np.arange(4 * 3 * 2 * 2, dtype=np.uint8).reshape(4, 3, 2, 2)
+    dataset = ArrayDataset("toy", images, np.array([2, 0, 1, 2]))
+    assert len(dataset) == 4 and dataset.shape == (3, 2, 2) and dataset.classes == 3
+    assert np.array_equal(dataset.images(np.array([3, 1])), images[[3, 1]])
+    assert dataset.labels(np.array([0, 3])).tolist() == [2, 2]
+    with pytest.raises(DataError, match="no known generating factors"):
+        dataset.factor_values(np.array([0]))
+
+
+def test_array_dataset_refuses_float_images_and_mismatched_labels():
+    with pytest.raises(DataError, match="uint8"):
+        ArrayDataset("toy", np.zeros((2, 1, 4, 4), dtype=np.float32))
+    with pytest.raises(DataError, match="2 images but 3 labels"):
+        ArrayDataset("toy", np.zeros((2, 1, 4, 4), dtype=np.uint8), np.zeros(3))
+
+
+def test_to_unit_range_divides_by_255_exactly():
+    pixels = np.array([0, 1, 128, 255], dtype=np.uint8).reshape(1, 1, 2, 2)
+    assert to_unit_range(pixels).flatten().tolist() == [0.0, np.float32(1 / 255), np.float32(128 / 255), 1.0]
+
+
+@pytest.mark.parametrize(
+    "factor, values, expected",
+    [
+        (Factor("shape", "discrete", 0, 2, 3), [0, 1, 2], [0, 1, 2]),
+        (Factor("scale", "discrete", 0.5, 1.0, 6), [0.5, 0.6, 1.0], [0, 1, 5]),
+        (Factor("turn", "circular", 0, 2 * np.pi, 40), [0, 2 * np.pi / 40, 2 * np.pi - 1e-9], [0, 1, 0]),
+        (Factor("width", "continuous", 0.0, 1.0), [0.0, 0.5, 1.0], [0, 10, 19]),
+    ],
+)
+def test_factor_discretize_maps_values_to_their_grid_index(factor, values, expected):
+    assert factor.discretize(np.array(values)).tolist() == expected
+
+
+def test_every_source_is_listed_with_a_network_that_exists():
+    from infogan.networks import ARCHITECTURES
+
+    assert set(data.SOURCES) == {"mnist", "fashion-mnist", "svhn", "celeba", "folder", "sprites", "faces3d", "chairs3d"}
+    assert all(source.network in ARCHITECTURES for source in data.SOURCES.values())

@@ -7,7 +7,17 @@ import pytest
 import torch
 
 from infogan.codes import LatentSpec
-from infogan.metrics import categorical_accuracy, confusion_matrix, evaluate, information_bounds
+from infogan.data import ArrayDataset, Factor
+from infogan.metrics import (
+    categorical_accuracy,
+    circular_rank_correlation,
+    confusion_matrix,
+    evaluate,
+    factor_code_table,
+    information_bounds,
+    labelled_accuracy,
+    normalized_mutual_information,
+)
 from infogan.model import InfoGAN
 
 
@@ -84,8 +94,9 @@ def test_information_bounds_average_log_q_plus_entropy_over_samples(untrained_mo
 def test_evaluate_reports_bounds_entropies_and_accuracy_of_the_first_categorical_code(untrained_model, data_root):
     from infogan import data
 
-    images, labels = data.load("mnist", "test", data_root, verify=False, allow_download=False)
-    result = evaluate(untrained_model, images, labels, samples=32)
+    dataset = data.load_dataset("mnist", "test", data_root, verify=False, allow_download=False)
+    labels = dataset.labels(np.arange(len(dataset)))
+    result = evaluate(untrained_model, dataset, samples=32)
     assert result["entropy"]["c1"] == pytest.approx(math.log(10))
     assert result["entropy"]["c2"] == pytest.approx(math.log(2))
     assert set(result["mi"]) == {"c1", "c2", "c3"}
@@ -94,3 +105,70 @@ def test_evaluate_reports_bounds_entropies_and_accuracy_of_the_first_categorical
     assert np.array(result["confusion"]).shape == (10, 10)
     assert np.array(result["confusion"]).sum() == len(labels)
     assert "accuracy" not in evaluate(untrained_model, samples=32)
+
+
+def test_normalized_mutual_information_is_one_for_a_relabelling_and_zero_for_independence():
+    rng = np.random.default_rng(0)
+    factor = rng.integers(0, 5, 20000)
+    assert normalized_mutual_information((factor * 7 + 3) % 5, factor) == pytest.approx(1.0)
+    assert normalized_mutual_information(rng.integers(0, 5, 20000), factor) < 0.01
+
+
+def test_normalized_mutual_information_by_hand():
+    # four equally likely values of b; a merges the last two
+    a = np.array([0, 1, 2, 2])
+    b = np.array([0, 1, 2, 3])
+    # I(a; b) = H(a) = 1.5 ln 2 (a is a function of b), H(b) = 2 ln 2
+    assert normalized_mutual_information(a, b) == pytest.approx(0.75)
+
+
+def test_circular_correlation_finds_a_code_that_follows_any_phase_of_the_angle():
+    angle = np.random.default_rng(1).uniform(0, 2 * np.pi, 5000)
+    for phase in (0.0, 0.7, 2.0):
+        assert circular_rank_correlation(np.cos(angle - phase), angle) > 0.97
+    assert circular_rank_correlation(np.random.default_rng(2).normal(size=5000), angle) < 0.05
+
+
+def test_factor_code_table_names_the_code_that_carries_each_factor():
+    rng = np.random.default_rng(3)
+    n = 4000
+    factors = [Factor("shape", "discrete", 0, 2, 3), Factor("size", "continuous", 0.5, 1.0), Factor("turn", "circular", 0, 2 * np.pi)]
+    values = np.stack([rng.integers(0, 3, n), rng.uniform(0.5, 1, n), rng.uniform(0, 2 * np.pi, n)], axis=1)
+    codes = {"c1": (values[:, 0].astype(int) + 1) % 3, "c2": np.exp(values[:, 1]), "c3": np.sin(values[:, 2] + 1), "c4": rng.normal(size=n)}
+    kinds = {"c1": "cat", "c2": "cont", "c3": "cont", "c4": "cont"}
+    table = factor_code_table(codes, kinds, factors, values)
+    assert {f: table["captured"][f]["code"] for f in ("shape", "size", "turn")} == {"shape": "c1", "size": "c2", "turn": "c3"}
+    assert table["captured"]["shape"]["score"] == pytest.approx(1.0)
+    assert table["captured"]["size"]["score"] == pytest.approx(1.0)
+    assert table["captured"]["turn"]["score"] > 0.97
+    scores = np.array(table["scores"])
+    assert scores.shape == (3, 4) and (scores >= 0).all() and (scores <= 1 + 1e-9).all()
+    assert scores[:, 3].max() < 0.1  # the noise code captures nothing
+    assert table["measure"] == {"c1": "nmi", "c2": "abs_spearman", "c3": "abs_spearman", "c4": "abs_spearman"}
+
+
+def test_labelled_accuracy_reports_the_best_of_several_categorical_codes():
+    model = InfoGAN(LatentSpec.parse("cat:10,cat:10", 4))
+    images = torch.rand(50, 1, 28, 28)
+    predicted = model.encode(images)
+    labels = predicted["c2"].numpy()  # c2 is right by construction
+    result = labelled_accuracy(model, images, labels, 10)
+    assert result["accuracy_code"] == "c2" and result["accuracy"] == 1.0
+    assert set(result["accuracy_by_code"]) == {"c1", "c2"}
+
+
+def test_evaluate_reports_the_factor_table_on_data_with_known_factors():
+    class Stripes(ArrayDataset):
+        factors = (Factor("brightness", "discrete", 0, 255, 256),)
+
+        def factor_values(self, indices):
+            return self.array[np.asarray(indices), 0, 0, 0].astype(np.float64)[:, None]
+
+    levels = np.arange(256, dtype=np.uint8).repeat(2)
+    dataset = Stripes("stripes", np.broadcast_to(levels[:, None, None, None], (512, 1, 28, 28)).copy())
+    model = InfoGAN(LatentSpec.parse("cat:10,cont:2", 4))
+    result = evaluate(model, dataset, samples=16, factor_samples=300)
+    table = result["factors"]
+    assert table["factors"] == ["brightness"] and table["codes"] == ["c1", "c2", "c3"]
+    assert table["captured"]["brightness"]["code"] in {"c1", "c2", "c3"}
+    assert "accuracy" not in result

@@ -6,7 +6,17 @@ from torch import nn
 
 from infogan.codes import LatentSpec
 from infogan.model import InfoGAN
-from infogan.networks import Discriminator, Generator, Linear, init_weights, onednn_available
+from infogan.networks import (
+    ARCHITECTURES,
+    Discriminator,
+    Generator,
+    Linear,
+    NetworkError,
+    SamePadConv2d,
+    check_image_shape,
+    init_weights,
+    onednn_available,
+)
 
 SPEC = LatentSpec.parse("cat:10,cont:2", noise=62)
 
@@ -109,6 +119,109 @@ def test_infogan_builds_networks_sized_for_its_latent_layout():
     predicted = model.encode(images)
     assert predicted["c1"].dtype == torch.long and predicted["c1"].shape == (4,)
     assert predicted["c2"].shape == (4,)
+
+
+# --- every network of the paper ----------------------------------------------------------------
+
+
+def conv(channels_in, channels_out, bias):  # 4x4 kernels everywhere
+    return channels_in * channels_out * 16 + (channels_out if bias else 0)
+
+
+def fc(width_in, width_out, bias):
+    return width_in * width_out + (width_out if bias else 0)
+
+
+def bn(channels):
+    return 2 * channels
+
+
+def heads(features, q_width):  # D: FC->1; Q: FC128-BN-lReLU-FC
+    return fc(features, 1, True) + fc(features, 128, False) + bn(128) + fc(128, q_width, True)
+
+
+# Each count written out from the paper's appendix tables (PAPER.md section 3): a layer followed by
+# batch norm has no bias; the input widths are those of the presets' latent codes.
+HAND_COUNTS = {
+    # latent 62 + 10 + 2 = 74; Q: 10 logits + 2 x (mean, log-std) = 14
+    "mnist": ("cat:10,cont:2", 62,
+              fc(74, 1024, False) + bn(1024) + fc(1024, 7 * 7 * 128, False) + bn(7 * 7 * 128)
+              + conv(128, 64, False) + bn(64) + conv(64, 1, True),
+              conv(1, 64, True) + conv(64, 128, False) + bn(128) + fc(7 * 7 * 128, 1024, False) + bn(1024) + heads(1024, 14)),
+    # latent 124 + 40 + 4 = 168; Q: 40 + 8 = 48
+    "svhn": ("cat:10,cat:10,cat:10,cat:10,cont:4", 124,
+             fc(168, 2 * 2 * 448, False) + bn(2 * 2 * 448) + conv(448, 256, False) + bn(256)
+             + conv(256, 128, True) + conv(128, 64, True) + conv(64, 3, True),
+             conv(3, 64, True) + conv(64, 128, False) + bn(128) + conv(128, 256, False) + bn(256) + heads(4 * 4 * 256, 48)),
+    # latent 128 + 100 = 228; Q: 100
+    "celeba": (",".join(["cat:10"] * 10), 128,
+               fc(228, 2 * 2 * 448, False) + bn(2 * 2 * 448) + conv(448, 256, False) + bn(256)
+               + conv(256, 128, True) + conv(128, 64, True) + conv(64, 3, True),
+               conv(3, 64, True) + conv(64, 128, False) + bn(128) + conv(128, 256, False) + bn(256) + heads(4 * 4 * 256, 100)),
+    # latent 128 + 5 = 133; Q: 10
+    "faces": ("cont:5", 128,
+              fc(133, 1024, False) + bn(1024) + fc(1024, 8 * 8 * 128, False) + bn(8 * 8 * 128)
+              + conv(128, 64, False) + bn(64) + conv(64, 1, True),
+              conv(1, 64, True) + conv(64, 128, False) + bn(128) + fc(8 * 8 * 128, 1024, False) + bn(1024) + heads(1024, 10)),
+    # latent 128 + 60 + 1 = 189; Q: 60 + 2 = 62
+    "chairs": ("cat:20,cat:20,cat:20,cont:1", 128,
+               fc(189, 1024, False) + bn(1024) + fc(1024, 8 * 8 * 256, False) + bn(8 * 8 * 256)
+               + conv(256, 256, False) + bn(256) + conv(256, 256, False) + bn(256)
+               + conv(256, 128, False) + bn(128) + conv(128, 64, False) + bn(64) + conv(64, 1, True),
+               conv(1, 64, True) + conv(64, 128, False) + bn(128) + conv(128, 256, False) + bn(256)
+               + conv(256, 256, False) + bn(256) + conv(256, 256, False) + bn(256)
+               + fc(8 * 8 * 256, 1024, False) + bn(1024) + heads(1024, 62)),
+}
+
+
+def count(module):
+    return sum(p.numel() for p in module.parameters())
+
+
+@pytest.mark.parametrize("network", list(ARCHITECTURES))
+def test_each_network_has_the_parameter_count_of_its_table(network):
+    codes, noise, generator_count, discriminator_count = HAND_COUNTS[network]
+    spec = LatentSpec.parse(codes, noise)
+    assert count(Generator(spec.input_width, network)) == generator_count
+    assert count(Discriminator(spec.output_width, network=network)) == discriminator_count
+
+
+@pytest.mark.parametrize("network", list(ARCHITECTURES))
+def test_each_network_maps_latents_to_its_image_shape_in_unit_range_and_back(network):
+    codes, noise, _, _ = HAND_COUNTS[network]
+    torch.manual_seed(0)
+    model = InfoGAN(LatentSpec.parse(codes, noise), network=network)
+    images = model.generate(3, seed=0)
+    assert images.shape == (3, *ARCHITECTURES[network].image_shape)
+    assert images.min() >= 0 and images.max() <= 1
+    d, q = model.discriminator(images)
+    assert d.shape == (3,) and q.shape == (3, model.spec.output_width)
+
+
+def test_same_pad_convolution_keeps_the_size_and_pads_one_before_two_after():
+    layer = SamePadConv2d(1, 1, 4, bias=False)
+    with torch.no_grad():
+        layer.weight.zero_()
+        layer.weight[0, 0, 0, 0] = 1.0  # picks the pixel one up and one left of each output
+    image = torch.arange(25.0).view(1, 1, 5, 5)
+    out = layer(image)
+    assert out.shape == image.shape
+    assert out[0, 0, 0, 0] == 0 and out[0, 0, 1, 1] == image[0, 0, 0, 0] and out[0, 0, 4, 4] == image[0, 0, 3, 3]
+
+
+def test_images_that_do_not_fit_the_network_get_a_one_line_error_naming_a_fitting_network():
+    check_image_shape((1, 28, 28), "mnist", "mnist")
+    with pytest.raises(NetworkError) as error:
+        check_image_shape((3, 32, 32), "mnist", "svhn")
+    message = str(error.value)
+    assert "\n" not in message and "3x32x32" in message and "1x28x28" in message and "--network svhn or celeba" in message
+    with pytest.raises(NetworkError, match="no network of the paper"):
+        check_image_shape((3, 100, 100), "celeba", "folder")
+
+
+def test_an_unknown_network_is_refused():
+    with pytest.raises(NetworkError, match="unknown network 'resnet'"):
+        Generator(10, "resnet")
 
 
 # --- the linear layer: oneDNN matrix products on the CPU, nn.Linear everywhere else ------------

@@ -1,4 +1,4 @@
-"""The ``infogan`` command: train, evaluate, traverse, sample, plot-mi."""
+"""The ``infogan`` command: train, presets, evaluate, traverse, sample, plot-mi, plot-accuracy."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ from . import data
 from .checkpoint import CheckpointError, load_checkpoint
 from .codes import CodeError
 from .config import ConfigError, TrainConfig, read_config_file
+from .networks import ARCHITECTURES, NetworkError, check_image_shape
+from .presets import DESCRIPTIONS, PRESETS, preset_settings
 
 # settings that may change when a run is resumed; the rest define the run
 RESUMABLE = {
@@ -30,9 +32,11 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     add("--resume", metavar="RUN", help="continue the run in RUN from its last checkpoint (--steps may extend it)")
     add("--config", metavar="FILE", help="TOML or YAML file of settings (same names as the flags); flags override it")
     add("--quiet", action="store_true", help="no progress bar")
-    add("--dataset", default=S, choices=sorted(data.DATASETS), help="dataset (default mnist)")
-    add("--data-dir", default=S, help="folder holding one folder per dataset (default $INFOGAN_DATA, then the cache)")
-    add("--no-verify", dest="verify_data", action="store_false", default=S, help="skip SHA-256 checks (your own IDX files)")
+    add("--preset", default=S, choices=list(PRESETS), help="one of the paper's experiments (infogan presets lists them); a config file and flags override it")
+    add("--dataset", default=S, choices=list(data.SOURCES), help="dataset (default mnist; folder: your own images in --data-dir)")
+    add("--data-dir", default=S, help="folder holding one folder per dataset (default $INFOGAN_DATA, then the cache); for --dataset folder, the image folder")
+    add("--no-verify", dest="verify_data", action="store_false", default=S, help="skip checksum checks (your own files under a dataset's name)")
+    add("--network", default=S, choices=["auto", *ARCHITECTURES], help="the paper's network for that data (default auto: the dataset's own)")
     add("--codes", default=S, help="latent codes, e.g. cat:10,cont:2 (default, the paper's MNIST codes)")
     add("--noise", type=int, default=S, help="noise dimensions (default 62)")
     add("--noise-prior", default=S, choices=["uniform", "normal"], help="noise prior (default uniform, as the official code)")
@@ -80,7 +84,9 @@ def train_config_from_args(args: argparse.Namespace) -> tuple[TrainConfig, Path,
         return TrainConfig.from_dict({**settings, **flags}, "checkpoint").validate(), Path(args.resume), True
     settings = read_config_file(args.config) if args.config else {}
     out_setting = settings.pop("out", None)
-    config = TrainConfig.from_dict({**settings, **flags}, args.config or "flags").validate()
+    preset = flags.get("preset") or settings.get("preset")
+    base = preset_settings(preset) if preset else {}
+    config = TrainConfig.from_dict({**base, **settings, **flags}, args.config or "flags").validate()
     out = Path(args.out or out_setting or f"runs/{config.dataset}-seed{config.seed}")
     return config, out, False
 
@@ -116,9 +122,19 @@ def format_table(result: dict) -> str:
         lines.append(f"{name:<6}{value:>12.3f}{result['entropy'][name]:>10.3f}")
     if "accuracy" in result:
         lines.append(f"\nunsupervised accuracy of {result['accuracy_code']} on the test set: {100 * result['accuracy']:.2f} %")
-        lines.append("confusion (rows: category -> matched digit, columns: true digit 0-9)")
+        for name, accuracy in result.get("accuracy_by_code", {}).items():
+            lines.append(f"  {name}: {100 * accuracy:.2f} %")
+        lines.append(f"confusion of {result['accuracy_code']} (rows: category -> matched class, columns: true class)")
         for category, (row, digit) in enumerate(zip(result["confusion"], result["mapping"])):
             lines.append(f"  {category:>2} -> {digit:>2} |" + "".join(f"{v:>6}" for v in row))
+    if "factors" in result:
+        table = result["factors"]
+        width = max(len(name) for name in table["factors"]) + 2
+        lines.append("\nfactor x code (continuous codes: |Spearman|; categorical: mutual information / H(factor))")
+        lines.append(" " * width + "".join(f"{name:>7}" for name in table["codes"]) + "   captured by")
+        for factor, row in zip(table["factors"], table["scores"]):
+            best = table["captured"][factor]
+            lines.append(f"{factor:<{width}}" + "".join(f"{v:>7.2f}" for v in row) + f"   {best['code']} ({best['score']:.2f})")
     return "\n".join(lines)
 
 
@@ -127,13 +143,21 @@ def command_evaluate(args) -> int:
 
     model = load_model(args.run)
     config = model.config
-    images = labels = None
-    if not args.no_accuracy:
-        images, labels = data.load(config.dataset, "test", args.data_dir or config.data_dir, config.verify_data)
-    result = evaluate(model, images, labels, samples=args.samples)
+    dataset = None
+    if not args.no_data:
+        dataset = data.load_dataset(config.dataset, "test", args.data_dir or config.data_dir, config.verify_data, model.image_shape)
+        check_image_shape(dataset.shape, model.network, config.dataset)
+    result = evaluate(model, dataset, samples=args.samples, factor_samples=args.factor_samples)
     (Path(args.run) / "eval.json").write_text(json.dumps(result, indent=2) + "\n")
     print(format_table(result))
     print(f"\nwritten {Path(args.run) / 'eval.json'}")
+    return 0
+
+
+def command_presets(args) -> int:
+    for name, settings in PRESETS.items():
+        print(f"{name}: {DESCRIPTIONS[name]}")
+        print("  " + " ".join(f"--{key.replace('_', '-')} {value}" for key, value in settings.items()))
     return 0
 
 
@@ -228,11 +252,15 @@ def build_parser() -> argparse.ArgumentParser:
     add_train_arguments(train)
     train.set_defaults(handler=command_train)
 
-    evaluate = commands.add_parser("evaluate", help="information bounds and unsupervised accuracy; writes RUN/eval.json")
+    presets = commands.add_parser("presets", help="list the paper's experiments that --preset fills in, with their settings")
+    presets.set_defaults(handler=command_presets)
+
+    evaluate = commands.add_parser("evaluate", help="information bounds, accuracy on labelled data, factor x code table on rendered data; writes RUN/eval.json")
     evaluate.add_argument("run")
     evaluate.add_argument("--data-dir", help="data root (default: the run's, then $INFOGAN_DATA, then the cache)")
     evaluate.add_argument("--samples", type=int, default=10000, help="generated samples for the information bounds")
-    evaluate.add_argument("--no-accuracy", action="store_true", help="skip the test-set accuracy (no data needed)")
+    evaluate.add_argument("--factor-samples", type=int, default=10000, help="test images for the factor x code table (rendered data)")
+    evaluate.add_argument("--no-data", "--no-accuracy", dest="no_data", action="store_true", help="information bounds only (no data needed)")
     evaluate.set_defaults(handler=command_evaluate)
 
     traverse = commands.add_parser("traverse", help="the paper's Figure 2: sweep each code, others fixed")
@@ -249,7 +277,7 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--code", action="append", default=[], metavar="NAME=VALUE", help="fix a code, e.g. c1=3 (repeatable)")
     sample.add_argument("-n", type=int, default=64, help="number of images")
     sample.add_argument("--seed", type=int, default=0)
-    sample.add_argument("--out", required=True, help="a .png grid or a .npy array (N x 1 x 28 x 28, floats in [0, 1])")
+    sample.add_argument("--out", required=True, help="a .png grid or a .npy array (N x C x H x W, floats in [0, 1])")
     sample.add_argument("--columns", type=int, help="grid columns (default: square)")
     sample.add_argument("--scale", type=int, default=1, help="pixel upscaling of the PNG")
     sample.set_defaults(handler=command_sample)
@@ -273,7 +301,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.handler(args)
-    except (ConfigError, CodeError, CheckpointError, data.DataError, OSError, ValueError, RuntimeError) as error:
+    except (ConfigError, CodeError, CheckpointError, NetworkError, data.DataError, OSError, ValueError, RuntimeError) as error:
         print(f"infogan: error: {error}", file=sys.stderr)
         return 2
 

@@ -8,6 +8,8 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 
 from .codes import LatentSpec
+from .data import SOURCES
+from .networks import ARCHITECTURES
 
 
 class ConfigError(ValueError):
@@ -16,6 +18,7 @@ class ConfigError(ValueError):
 
 @dataclass
 class TrainConfig:
+    preset: str = ""  # the preset these settings started from (informational)
     # data
     dataset: str = "mnist"
     data_dir: str | None = None
@@ -33,6 +36,7 @@ class TrainConfig:
     lambda_invariant: float = 1.0  # weight of log Q(c_cat | randomly rotated/shifted/scaled G(z, c)); 0 is the paper's objective
     info_in_d: bool = True  # official code: D's loss also subtracts lambda*L_I, so the shared trunk learns it
     # networks and optimisation
+    network: str = "auto"  # one of networks.ARCHITECTURES; auto: the dataset's own (mnist for MNIST, ...)
     leaky_slope: float = 0.1  # paper; the official code uses 0.01
     lr_d: float = 2e-4
     lr_g: float = 1e-3
@@ -73,8 +77,23 @@ class TrainConfig:
             raise ConfigError(f"precision must be fp32 or bf16, got {self.precision!r}")
         if self.device not in ("cpu", "cuda", "auto") and not self.device.startswith("cuda:"):
             raise ConfigError(f"device must be cpu, cuda, cuda:N or auto, got {self.device!r}")
+        if self.dataset not in SOURCES:
+            raise ConfigError(f"unknown dataset {self.dataset!r}; known: {', '.join(SOURCES)}")
+        if self.network != "auto" and self.network not in ARCHITECTURES:
+            raise ConfigError(f"unknown network {self.network!r}; known: auto, {', '.join(ARCHITECTURES)}")
         self.latent_spec()  # raises CodeError on a bad --codes / --noise
         return self
+
+    def resolved_network(self) -> str:
+        """``network``, or for ``auto`` the network the dataset's images fit."""
+        return SOURCES[self.dataset].network if self.network == "auto" else self.network
+
+    @classmethod
+    def from_preset(cls, name: str, **overrides) -> "TrainConfig":
+        """A preset's settings (``infogan presets`` lists them) with ``overrides`` on top."""
+        from .presets import preset_settings
+
+        return cls.from_dict({**preset_settings(name), **overrides}, f"preset {name}").validate()
 
     def latent_spec(self) -> LatentSpec:
         return LatentSpec.parse(self.codes, self.noise, self.noise_prior, self.learn_std)

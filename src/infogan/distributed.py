@@ -30,9 +30,9 @@ class World:
     def is_main(self) -> bool:
         return self.rank == 0
 
-    def shard(self, global_batch: torch.Tensor) -> torch.Tensor:
+    def shard(self, global_batch: torch.Tensor | None) -> torch.Tensor | None:
         """This process's contiguous slice of a tensor whose first dimension is the global batch."""
-        if self.size == 1:
+        if self.size == 1 or global_batch is None:
             return global_batch
         per_rank = len(global_batch) // self.size
         return global_batch[self.rank * per_rank : (self.rank + 1) * per_rank]

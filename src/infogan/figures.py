@@ -12,16 +12,19 @@ from PIL import Image
 
 
 def image_grid(images: torch.Tensor, columns: int, padding: int = 2, scale: int = 1) -> Image.Image:
-    """Tile images N x 1 x H x W in [0, 1] row by row into one grayscale picture."""
+    """Tile images N x C x H x W in [0, 1] (C = 1 gray, 3 colour) row by row into one picture."""
     images = images.detach().clamp(0, 1).cpu().numpy()
-    n, _, height, width = images.shape
+    n, channels, height, width = images.shape
+    if channels not in (1, 3):
+        raise ValueError(f"images must have 1 or 3 channels, got {channels}")
     rows = -(-n // columns)
-    canvas = np.ones((rows * (height + padding) + padding, columns * (width + padding) + padding), dtype=np.float32)
+    canvas = np.ones((rows * (height + padding) + padding, columns * (width + padding) + padding, channels), dtype=np.float32)
     for i, image in enumerate(images):
         r, c = divmod(i, columns)
         top, left = padding + r * (height + padding), padding + c * (width + padding)
-        canvas[top : top + height, left : left + width] = image[0]
-    picture = Image.fromarray((canvas * 255).round().astype(np.uint8), mode="L")
+        canvas[top : top + height, left : left + width] = image.transpose(1, 2, 0)
+    pixels = (canvas * 255).round().astype(np.uint8)
+    picture = Image.fromarray(pixels[:, :, 0], mode="L") if channels == 1 else Image.fromarray(pixels, mode="RGB")
     if scale > 1:
         picture = picture.resize((picture.width * scale, picture.height * scale), Image.NEAREST)
     return picture

@@ -6,26 +6,28 @@ import os
 
 import torch
 
-from .checkpoint import load_checkpoint
+from .checkpoint import CheckpointError, load_checkpoint
 from .codes import CodeError, LatentSpec
 from .config import TrainConfig
-from .networks import Discriminator, Generator, init_weights
+from .networks import Discriminator, Generator, architecture, init_weights
 
 
 class InfoGAN:
     """Generator, discriminator with its Q head, and the latent layout they were trained with."""
 
-    def __init__(self, spec: LatentSpec, leaky_slope: float = 0.1, device="cpu"):
+    def __init__(self, spec: LatentSpec, leaky_slope: float = 0.1, device="cpu", network: str = "mnist"):
         self.spec = spec
+        self.network = network
+        self.image_shape = architecture(network).image_shape
         self.device = torch.device(device)
-        self.generator = Generator(spec.input_width).to(self.device)
-        self.discriminator = Discriminator(spec.output_width, leaky_slope).to(self.device)
+        self.generator = Generator(spec.input_width, network).to(self.device)
+        self.discriminator = Discriminator(spec.output_width, leaky_slope, network).to(self.device)
         init_weights(self.generator)
         init_weights(self.discriminator)
 
     @classmethod
     def from_config(cls, config: TrainConfig, device="cpu") -> "InfoGAN":
-        return cls(config.latent_spec(), config.leaky_slope, device)
+        return cls(config.latent_spec(), config.leaky_slope, device, config.resolved_network())
 
     @classmethod
     def load(cls, run: str | os.PathLike, device="cpu") -> "InfoGAN":
@@ -33,8 +35,11 @@ class InfoGAN:
         state = load_checkpoint(run, map_location=device)
         config = TrainConfig.from_dict(state["config"])
         model = cls.from_config(config, device)
-        model.generator.load_state_dict(state["generator"])
-        model.discriminator.load_state_dict(state["discriminator"])
+        try:
+            model.generator.load_state_dict(state["generator"])
+            model.discriminator.load_state_dict(state["discriminator"])
+        except RuntimeError:
+            raise CheckpointError(f"{run}: its weights do not fit the {model.network} network its settings name") from None
         model.step = state["step"]
         model.config = config
         model.eval()
@@ -63,7 +68,7 @@ class InfoGAN:
 
     @torch.no_grad()
     def generate(self, n: int = 64, codes: dict | None = None, seed: int | None = None) -> torch.Tensor:
-        """Images N x 1 x 28 x 28 in [0, 1] for the given codes (others drawn from their priors)."""
+        """Images N x C x H x W in [0, 1] for the given codes (others drawn from their priors)."""
         noise, values = self.latents(n, codes, seed)
         return self.generate_from(noise, values)
 
@@ -74,7 +79,7 @@ class InfoGAN:
 
     @torch.no_grad()
     def encode(self, images: torch.Tensor, batch_size: int = 1000) -> dict[str, torch.Tensor]:
-        """Q's estimate of each code for images N x 1 x 28 x 28 in [0, 1]: a category index, or a mean."""
+        """Q's estimate of each code for images N x C x H x W in [0, 1]: a category index, or a mean."""
         outputs = []
         for start in range(0, len(images), batch_size):
             outputs.append(self.discriminator(images[start : start + batch_size].to(self.device))[1].cpu())

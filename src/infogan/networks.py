@@ -1,4 +1,12 @@
-"""The paper's MNIST networks (Appendix C): G, and D with the Q head on D's shared trunk.
+"""The paper's networks (Appendix C, tables 1-5), one place where a name becomes a network.
+
+``--network`` picks one of ``ARCHITECTURES``: ``mnist`` (28x28x1), ``svhn`` and ``celeba``
+(32x32x3), ``faces`` (32x32x1) and ``chairs`` (64x64x1). G is fully connected layers, a
+reshape, then 4x4 up-convolutions; D is 4x4 convolutions and (for all but the 32x32 colour
+networks) an FC1024 layer forming the trunk that D's head (FC->1) and Q's head
+(FC128-BN-lReLU-FC) share. Every network outputs and takes images in [0, 1], the package's one
+pixel convention: the sigmoid networks do so directly, and the paper's tanh output is rescaled to
+``(tanh + 1) / 2``, which D's first (linear) convolution absorbs.
 
 Fully connected layers are linear layers rather than 7x7 convolutions, which compute the same
 thing and are much faster on a CPU. On the CPU their matrix products run on oneDNN, the library
@@ -9,7 +17,10 @@ oneDNN's (``benchmarks/throughput.py`` prints both peaks).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 
@@ -52,51 +63,140 @@ class Linear(nn.Linear):
         return y if self.bias is None else y + self.bias
 
 
-class Generator(nn.Module):
-    """FC1024-BN-ReLU, FC7*7*128-BN-ReLU, upconv64-BN-ReLU, upconv1-sigmoid: 28x28 in [0, 1]."""
+@dataclass(frozen=True)
+class Architecture:
+    """One row of the paper's architecture tables.
 
-    def __init__(self, input_width: int):
+    ``generator_fc``: hidden FC widths before the FC that makes the ``generator_start`` tensor;
+    ``generator_upconvs`` and ``trunk_convs``: (channels, stride, batchnorm) per 4x4 layer (the
+    generator's last up-convolution, to the image's channels, is implied); ``trunk_fc``: width of
+    the trunk's FC layer, or 0 when the heads sit on the last convolution's features.
+    """
+
+    name: str
+    image_shape: tuple[int, int, int]  # channels, height, width
+    generator_fc: tuple[int, ...]
+    generator_start: tuple[int, int, int]
+    generator_upconvs: tuple[tuple[int, int, bool], ...]
+    output: str  # "sigmoid" or "tanh" (rescaled to [0, 1])
+    trunk_convs: tuple[tuple[int, int, bool], ...]
+    trunk_fc: int
+    description: str
+
+
+ARCHITECTURES = {
+    a.name: a
+    for a in (
+        Architecture("mnist", (1, 28, 28), (1024,), (128, 7, 7), ((64, 2, True),), "sigmoid",
+                     ((64, 2, False), (128, 2, True)), 1024, "MNIST (table 1): 28x28 gray"),
+        Architecture("svhn", (3, 32, 32), (), (448, 2, 2), ((256, 2, True), (128, 2, False), (64, 2, False)), "tanh",
+                     ((64, 2, False), (128, 2, True), (256, 2, True)), 0, "SVHN (table 2): 32x32 colour"),
+        Architecture("celeba", (3, 32, 32), (), (448, 2, 2), ((256, 2, True), (128, 2, False), (64, 2, False)), "tanh",
+                     ((64, 2, False), (128, 2, True), (256, 2, True)), 0, "CelebA (table 3, as SVHN): 32x32 colour"),
+        Architecture("faces", (1, 32, 32), (1024,), (128, 8, 8), ((64, 2, True),), "sigmoid",
+                     ((64, 2, False), (128, 2, True)), 1024, "3D faces (table 4): 32x32 gray"),
+        Architecture("chairs", (1, 64, 64), (1024,), (256, 8, 8), ((256, 1, True), (256, 1, True), (128, 2, True), (64, 2, True)),
+                     "sigmoid", ((64, 2, False), (128, 2, True), (256, 2, True), (256, 1, True), (256, 1, True)), 1024,
+                     "3D chairs (table 5): 64x64 gray"),
+    )
+}
+
+
+class NetworkError(ValueError):
+    """An unknown network, or data that does not fit the network."""
+
+
+def architecture(name: str) -> Architecture:
+    if name not in ARCHITECTURES:
+        raise NetworkError(f"unknown network {name!r}; known: {', '.join(ARCHITECTURES)}")
+    return ARCHITECTURES[name]
+
+
+def check_image_shape(shape: tuple[int, int, int], network: str, source: str) -> None:
+    """Raise a one-line error when images of ``shape`` (C, H, W) do not fit ``network``."""
+    expected = architecture(network).image_shape
+    if tuple(shape) != expected:
+        fitting = [name for name, spec in ARCHITECTURES.items() if spec.image_shape == tuple(shape)]
+        hint = f"; use --network {' or '.join(fitting)}" if fitting else "; no network of the paper takes this size"
+        raise NetworkError(
+            f"{source} has {shape[0]}x{shape[1]}x{shape[2]} images (channels x height x width) but network {network} "
+            f"takes {expected[0]}x{expected[1]}x{expected[2]}{hint}"
+        )
+
+
+class SamePadConv2d(nn.Conv2d):
+    """A 4x4 stride-1 convolution that keeps the size, padded 1 before and 2 after as
+    TensorFlow's "SAME" (the paper's stride-1 layers); a stride-1 up-convolution is the same
+    operation with a flipped kernel, so G's stride-1 layers use it too."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return super().forward(F.pad(x, (1, 2, 1, 2)))
+
+
+class UnitTanh(nn.Module):
+    """The paper's tanh output rescaled to [0, 1]."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return (torch.tanh(x) + 1) * 0.5
+
+
+def conv(channels_in: int, channels_out: int, stride: int, bias: bool, transposed: bool) -> nn.Module:
+    if stride == 1:
+        return SamePadConv2d(channels_in, channels_out, 4, bias=bias)
+    layer = nn.ConvTranspose2d if transposed else nn.Conv2d
+    return layer(channels_in, channels_out, 4, stride=stride, padding=1, bias=bias)
+
+
+class Generator(nn.Module):
+    """FC layers (BN, ReLU) to a C x H x W tensor, then 4x4 up-convolutions (BN where the table
+    has it, ReLU) and a last one to the image's channels with a sigmoid or rescaled tanh."""
+
+    def __init__(self, input_width: int, network: str = "mnist"):
         super().__init__()
-        self.fc = nn.Sequential(
-            Linear(input_width, 1024, bias=False),
-            nn.BatchNorm1d(1024),
-            nn.ReLU(),
-            Linear(1024, 128 * 7 * 7, bias=False),
-            nn.BatchNorm1d(128 * 7 * 7),
-            nn.ReLU(),
-        )
-        self.upconv = nn.Sequential(
-            nn.ConvTranspose2d(128, 64, 4, stride=2, padding=1, bias=False),
-            nn.BatchNorm2d(64),
-            nn.ReLU(),
-            nn.ConvTranspose2d(64, 1, 4, stride=2, padding=1),
-            nn.Sigmoid(),
-        )
+        spec = architecture(network)
+        self.start_shape = spec.generator_start
+        layers, width = [], input_width
+        for out in (*spec.generator_fc, spec.generator_start[0] * spec.generator_start[1] * spec.generator_start[2]):
+            layers += [Linear(width, out, bias=False), nn.BatchNorm1d(out), nn.ReLU()]
+            width = out
+        self.fc = nn.Sequential(*layers)
+        layers, channels = [], spec.generator_start[0]
+        for out, stride, batchnorm in spec.generator_upconvs:
+            layers.append(conv(channels, out, stride, bias=not batchnorm, transposed=True))
+            layers += [nn.BatchNorm2d(out), nn.ReLU()] if batchnorm else [nn.ReLU()]
+            channels = out
+        layers += [conv(channels, spec.image_shape[0], 2, bias=True, transposed=True),
+                   nn.Sigmoid() if spec.output == "sigmoid" else UnitTanh()]
+        self.upconv = nn.Sequential(*layers)
 
     def forward(self, latent: torch.Tensor) -> torch.Tensor:
-        return self.upconv(self.fc(latent).view(-1, 128, 7, 7)).float()  # float32 images under bf16 autocast too
+        start = self.fc(latent).view(-1, *self.start_shape)
+        return self.upconv(start).float()  # float32 images under bf16 autocast too
 
 
 class Discriminator(nn.Module):
-    """Shared trunk conv64-lReLU, conv128-BN-lReLU, FC1024-BN-lReLU; D head FC->1 (a logit);
-    Q head FC128-BN-lReLU-FC -> each code's parameters."""
+    """Shared trunk: 4x4 convolutions (the first without BN) with leaky ReLUs, then FC1024-BN-lReLU
+    where the table has it; D head FC->1 (a logit); Q head FC128-BN-lReLU-FC -> each code's
+    parameters."""
 
-    def __init__(self, q_width: int, leaky_slope: float = 0.1):
+    def __init__(self, q_width: int, leaky_slope: float = 0.1, network: str = "mnist"):
         super().__init__()
-        self.trunk = nn.Sequential(
-            nn.Conv2d(1, 64, 4, stride=2, padding=1),
-            nn.LeakyReLU(leaky_slope),
-            nn.Conv2d(64, 128, 4, stride=2, padding=1, bias=False),
-            nn.BatchNorm2d(128),
-            nn.LeakyReLU(leaky_slope),
-            nn.Flatten(),
-            Linear(128 * 7 * 7, 1024, bias=False),
-            nn.BatchNorm1d(1024),
-            nn.LeakyReLU(leaky_slope),
-        )
-        self.d_head = Linear(1024, 1)
+        spec = architecture(network)
+        layers, channels = [], spec.image_shape[0]
+        height, width = spec.image_shape[1:]
+        for out, stride, batchnorm in spec.trunk_convs:
+            layers.append(conv(channels, out, stride, bias=not batchnorm, transposed=False))
+            layers += [nn.BatchNorm2d(out), nn.LeakyReLU(leaky_slope)] if batchnorm else [nn.LeakyReLU(leaky_slope)]
+            channels, height, width = out, height // stride, width // stride
+        layers.append(nn.Flatten())
+        features = channels * height * width
+        if spec.trunk_fc:
+            layers += [Linear(features, spec.trunk_fc, bias=False), nn.BatchNorm1d(spec.trunk_fc), nn.LeakyReLU(leaky_slope)]
+            features = spec.trunk_fc
+        self.trunk = nn.Sequential(*layers)
+        self.d_head = Linear(features, 1)
         self.q_head = nn.Sequential(
-            Linear(1024, 128, bias=False),
+            Linear(features, 128, bias=False),
             nn.BatchNorm1d(128),
             nn.LeakyReLU(leaky_slope),
             Linear(128, q_width),

@@ -1,10 +1,10 @@
 """The InfoGAN training loop, top to bottom.
 
-Each update: draw z and c from their priors and generate a batch; a D step on real and fake
-(minus lambda*L_I when ``info_in_d``, so the shared trunk learns the codes; Q's head is trained
-by D's optimiser either way, as in the official code); then a G step on the same fake batch
-against the updated D, minus ``info_weight_g``*lambda*L_I. Under ``torchrun`` each process
-takes its slice of every global batch and DistributedDataParallel averages the gradients.
+Each update: draw z and c from their priors and generate a batch; a D step on real and fake;
+then a G step on the same fake batch against the updated D (the losses are in ``objective``).
+Real images stay uint8 in the dataset and become floats one batch at a time. Under ``torchrun``
+each process takes its slice of every global batch and DistributedDataParallel averages the
+gradients.
 """
 
 from __future__ import annotations
@@ -15,17 +15,18 @@ import threading
 import time
 from pathlib import Path
 
+import numpy as np
 import torch
-import torch.nn.functional as F
 from tqdm import tqdm
 
 from . import data, distributed
 from .checkpoint import CHECKPOINT_NAME, CheckpointError, load_checkpoint, save_checkpoint
-from .augment import apply_grid, random_affine_grid
 from .config import ConfigError, TrainConfig
 from .figures import category_sweep, save_grid
-from .metrics import categorical_accuracy
+from .metrics import evaluation_sample, factor_scores, labelled_accuracy
 from .model import InfoGAN
+from .networks import architecture, check_image_shape
+from .objective import Objective
 
 
 def resolve_device(name: str) -> torch.device:
@@ -36,10 +37,10 @@ def resolve_device(name: str) -> torch.device:
     return torch.device(name)
 
 
-def epoch_order(seed: int, epoch: int, size: int, device) -> torch.Tensor:
+def epoch_order(seed: int, epoch: int, size: int) -> torch.Tensor:
     """The shuffled order of one epoch, a pure function of (seed, epoch) so a resumed run sees the same batches."""
     generator = torch.Generator().manual_seed(seed * 1_000_003 + epoch)
-    return torch.randperm(size, generator=generator).to(device)
+    return torch.randperm(size, generator=generator)
 
 
 def lay_out_like_parameters(optimizer: torch.optim.Optimizer) -> None:
@@ -52,12 +53,26 @@ def lay_out_like_parameters(optimizer: torch.optim.Optimizer) -> None:
                 state[key] = torch.empty_like(parameter).copy_(value)
 
 
-def unsupervised_accuracy(model: InfoGAN, images: torch.Tensor, labels: torch.Tensor) -> float | None:
-    categorical = [code for code in model.spec.codes if code.kind == "cat"]
-    if not categorical:
-        return None
-    predicted = model.encode(images)[categorical[0].name]
-    return categorical_accuracy(predicted.numpy(), labels.numpy(), categorical[0].categories, 10)["accuracy"]
+class Evaluator:
+    """What ``--eval-every`` measures on held-out data: the unsupervised accuracy where the data
+    has class labels, each factor's best code score where its generating factors are known."""
+
+    def __init__(self, dataset: data.Dataset, factor_samples: int = 2000):
+        self.dataset, self.factor_samples = dataset, factor_samples
+        self.images = self.labels = None
+        if dataset.classes:
+            self.images, self.labels = data.all_images(dataset), dataset.labels(np.arange(len(dataset)))
+
+    def __call__(self, model: InfoGAN) -> dict[str, float]:
+        scores = {}
+        if self.labels is not None:
+            result = labelled_accuracy(model, self.images, self.labels, self.dataset.classes)
+            if result is not None:
+                scores["accuracy"] = result["accuracy"]
+        if self.dataset.factors:
+            for name, best in factor_scores(model, self.dataset, self.factor_samples)["captured"].items():
+                scores[f"factor_{name}"] = best["score"]
+        return scores
 
 
 def train(config: TrainConfig, out_dir: str | Path, resume: bool = False, progress: bool = True) -> dict:
@@ -84,14 +99,17 @@ def train_in_world(config: TrainConfig, out: Path, state: dict | None, world: di
         raise ConfigError("--sync-batchnorm needs CUDA (PyTorch's SyncBatchNorm does not run on the CPU)")
     torch.manual_seed(config.seed)  # the same on every process: each keeps its slice of the global batch
 
-    train_images, _ = data.load(config.dataset, "train", config.data_dir, config.verify_data)
-    train_images = train_images.to(device)
-    if len(train_images) < config.batch_size:
-        raise data.DataError(f"the training set has {len(train_images)} images, fewer than one batch of {config.batch_size}")
-    evaluating = bool(config.eval_every) and main
-    test_images, test_labels = (
-        data.load(config.dataset, "test", config.data_dir, config.verify_data) if evaluating else (None, None)
-    )
+    network = config.resolved_network()
+    train_set = data.load_dataset(config.dataset, "train", config.data_dir, config.verify_data, architecture(network).image_shape)
+    check_image_shape(train_set.shape, network, config.dataset)
+    if len(train_set) < config.batch_size:
+        raise data.DataError(f"the training set has {len(train_set)} images, fewer than one batch of {config.batch_size}")
+    evaluator = None
+    if config.eval_every and main:
+        test_set = data.load_dataset(config.dataset, "test", config.data_dir, config.verify_data, train_set.shape)
+        evaluator = Evaluator(test_set) if test_set.classes or test_set.factors else None
+    if config.stop_at_accuracy and not train_set.classes:
+        raise ConfigError(f"--stop-at-accuracy needs class labels, and {config.dataset} has none")
 
     model = InfoGAN.from_config(config, device)
     G, D, spec = model.generator, model.discriminator, model.spec
@@ -102,13 +120,8 @@ def train_in_world(config: TrainConfig, out: Path, state: dict | None, world: di
     fused = device.type == "cpu"  # measured: 1.12x on 2 CPU cores, 0.94x on an H100 (docs/performance.md)
     opt_d = torch.optim.Adam(D.parameters(), lr=config.lr_d, betas=(config.beta1, config.beta2), fused=fused)
     opt_g = torch.optim.Adam(G.parameters(), lr=config.lr_g, betas=(config.beta1, config.beta2), fused=fused)
-    weights = {code.name: config.lambda_cat if code.kind == "cat" else config.lambda_cont for code in spec.codes}
+    objective = Objective(config, spec, autocast)
     entropies = spec.entropies()
-    categorical = [code for code in spec.codes if code.kind == "cat"]
-
-    def categorical_log_q(q_output, codes):
-        slices = spec.split_q_output(q_output)
-        return sum(code.log_q(slices[code.name], codes[code.name]).mean() for code in categorical)
 
     step, elapsed = 0, 0.0
     if state is not None:
@@ -148,7 +161,7 @@ def train_in_world(config: TrainConfig, out: Path, state: dict | None, world: di
             out / CHECKPOINT_NAME,
         )
 
-    batch, n_train = config.batch_size, len(train_images)
+    batch, n_train = config.batch_size, len(train_set)
     batches_per_epoch = n_train // batch
     order_epoch, order = -1, None
     logged = ["loss_d", "loss_g", *(f"mi_{name}" for name in entropies)]
@@ -171,43 +184,24 @@ def train_in_world(config: TrainConfig, out: Path, state: dict | None, world: di
         while step < config.steps and not interrupted and not reached_target:
             epoch, index = divmod(step, batches_per_epoch)
             if epoch != order_epoch:
-                order_epoch, order = epoch, epoch_order(config.seed, epoch, n_train, device)
-            real = train_images[world.shard(order[index * batch : (index + 1) * batch])]
+                order_epoch, order = epoch, epoch_order(config.seed, epoch, n_train)
+            real = data.to_unit_range(train_set.images(world.shard(order[index * batch : (index + 1) * batch]).numpy()), device)
 
             noise = world.shard(spec.sample_noise(batch, device=device))
             codes = {name: world.shard(value) for name, value in spec.sample_codes(batch, device=device).items()}
             with autocast:
                 fake = G_parallel(spec.generator_input(noise, codes))
+            moves = world.shard(objective.random_moves(batch, fake.shape[-2:], device))
 
             # D step (Q's head is trained here; the trunk learns L_I only when info_in_d)
-            with autocast:
-                d_real, q_real = D_parallel(real, detach_q=not config.info_in_d)
-                d_fake, q_fake = D_parallel(fake.detach(), detach_q=not config.info_in_d)
-            log_q = spec.log_q(q_fake, codes)
-            info = sum(weights[name] * value for name, value in log_q.items())
-            if config.lambda_invariant and categorical:
-                affine = world.shard(random_affine_grid(batch, fake.shape[-2:], device=device))
-                with autocast:
-                    q_moved = D_parallel(apply_grid(fake.detach(), affine), detach_q=not config.info_in_d)[1]
-                info = info + config.lambda_invariant * categorical_log_q(q_moved, codes)
-            if config.lambda_real:
-                real_slices = spec.split_q_output(q_real)
-                info = info + config.lambda_real * sum(c.batch_information(real_slices[c.name]) for c in categorical)
-            loss_d = F.softplus(-d_real).mean() + F.softplus(d_fake).mean() - info
+            loss_d, log_q = objective.discriminator_loss(D_parallel, real, fake.detach(), codes, moves)
             opt_d.zero_grad(set_to_none=True)
             loss_d.backward()
             opt_d.step()
 
             # G step against the updated D; D's weights get no gradients here
             D.requires_grad_(False)
-            with autocast:
-                d_fake, q_fake = D(fake)
-            info_g = sum(weights[name] * value for name, value in spec.log_q(q_fake, codes).items())
-            if config.lambda_invariant and categorical:
-                with autocast:
-                    q_moved = D(apply_grid(fake, affine))[1]
-                info_g = info_g + config.lambda_invariant * categorical_log_q(q_moved, codes)
-            loss_g = F.softplus(-d_fake).mean() - config.info_weight_g * info_g
+            loss_g = objective.generator_loss(D, fake, codes, moves)
             opt_g.zero_grad(set_to_none=True)
             loss_g.backward()
             opt_g.step()
@@ -228,11 +222,9 @@ def train_in_world(config: TrainConfig, out: Path, state: dict | None, world: di
                 last = {"step": step, **world.mean(means)}
                 last["images_per_s"] = window_steps * batch / (now - window_start)
                 last["elapsed_s"] = elapsed + now - started
-                if evaluating and (step % config.eval_every == 0 or step == config.steps):
+                if evaluator and (step % config.eval_every == 0 or step == config.steps):
                     model.eval()
-                    accuracy = unsupervised_accuracy(model, test_images, test_labels)
-                    if accuracy is not None:
-                        last["accuracy"] = accuracy
+                    last.update(evaluator(model))
                     G.train()
                     D.train()
                 reached = bool(config.stop_at_accuracy) and last.get("accuracy", 0.0) >= config.stop_at_accuracy

@@ -1,0 +1,135 @@
+"""The one interface every image source implements.
+
+A dataset is a split of images, uint8 N x C x H x W, fetched by index so that large sets stay
+on disk (memory-mapped) and rendered sets are drawn on demand. It may carry class labels
+(MNIST, SVHN) and a table of known generating factors (the rendered sets). Pixels are converted
+to float32 in [0, 1] one batch at a time by ``to_unit_range``: the package's single pixel
+convention, the range of the paper's sigmoid outputs; the tanh networks rescale their output to it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+
+class DataError(RuntimeError):
+    """Dataset files that are missing, damaged or not what they claim to be."""
+
+
+@dataclass(frozen=True)
+class Factor:
+    """One generating factor of a rendered dataset.
+
+    ``kind`` is "discrete" (``values`` distinct values, e.g. a sprite's shape), "continuous"
+    (any value in [low, high]) or "circular" (an angle in [low, high), the ends meet; scored on
+    its cosine and sine).
+    """
+
+    name: str
+    kind: str
+    low: float
+    high: float
+    values: int | None = None  # number of distinct values (discrete and gridded factors)
+
+    def discretize(self, values: np.ndarray, bins: int = 20) -> np.ndarray:
+        """Integer classes 0..n-1 of factor values: the grid index for a factor with ``values``
+        distinct values (circular ones step ``(high - low) / values``), else one of ``bins`` equal
+        bins over [low, high]."""
+        values = np.asarray(values, dtype=np.float64)
+        span = self.high - self.low
+        if self.values is not None:
+            steps = self.values if self.kind == "circular" else max(self.values - 1, 1)
+            index = np.rint((values - self.low) / span * steps).astype(np.int64)
+            return index % self.values if self.kind == "circular" else np.clip(index, 0, self.values - 1)
+        index = np.floor((values - self.low) / span * bins).astype(np.int64)
+        return index % bins if self.kind == "circular" else np.clip(index, 0, bins - 1)
+
+
+class Dataset:
+    """A split of uint8 images N x C x H x W, with optional labels and factor values."""
+
+    name: str = "dataset"
+    shape: tuple[int, int, int] = (1, 28, 28)  # channels, height, width
+    classes: int | None = None  # number of label classes, None when unlabelled
+    factors: tuple[Factor, ...] = ()  # empty when the generating factors are unknown
+
+    def __len__(self) -> int:
+        raise NotImplementedError
+
+    def images(self, indices: np.ndarray) -> np.ndarray:
+        """uint8 array len(indices) x C x H x W."""
+        raise NotImplementedError
+
+    def labels(self, indices: np.ndarray) -> np.ndarray:
+        """int64 class labels of the images at ``indices``."""
+        raise DataError(f"{self.name} has no class labels")
+
+    def factor_values(self, indices: np.ndarray) -> np.ndarray:
+        """float64 array len(indices) x len(factors): each image's factor values."""
+        raise DataError(f"{self.name} has no known generating factors")
+
+
+class ArrayDataset(Dataset):
+    """Images held in a uint8 array (in memory or memory-mapped), labels optional."""
+
+    def __init__(self, name: str, images: np.ndarray, labels: np.ndarray | None = None, classes: int | None = None):
+        if images.ndim != 4 or images.dtype != np.uint8:
+            raise DataError(f"{name}: images must be a uint8 array N x C x H x W, got {images.dtype} {images.shape}")
+        if labels is not None and len(labels) != len(images):
+            raise DataError(f"{name}: {len(images)} images but {len(labels)} labels")
+        self.name = name
+        self.array = images
+        self.shape = tuple(int(s) for s in images.shape[1:])
+        self.label_array = None if labels is None else np.asarray(labels, dtype=np.int64)
+        if self.label_array is not None:
+            self.classes = classes or (int(self.label_array.max()) + 1 if len(self.label_array) else 0)
+
+    def __len__(self) -> int:
+        return len(self.array)
+
+    def images(self, indices: np.ndarray) -> np.ndarray:
+        return np.ascontiguousarray(self.array[np.asarray(indices)])
+
+    def labels(self, indices: np.ndarray) -> np.ndarray:
+        if self.label_array is None:
+            return super().labels(indices)
+        return self.label_array[np.asarray(indices)]
+
+
+class RenderedDataset(Dataset):
+    """Images drawn on demand from their factor values, which are a pure function of the index:
+    no file, no download, and the factor grid is never held in memory."""
+
+    size: int = 0
+
+    def __len__(self) -> int:
+        return self.size
+
+    def render(self, factor_values: np.ndarray) -> np.ndarray:
+        """uint8 images len(factor_values) x C x H x W for rows of factor values."""
+        raise NotImplementedError
+
+    def images(self, indices: np.ndarray) -> np.ndarray:
+        return self.render(self.factor_values(indices))
+
+    def check_indices(self, indices: np.ndarray) -> np.ndarray:
+        indices = np.asarray(indices, dtype=np.int64)
+        if indices.size and (indices.min() < 0 or indices.max() >= self.size):
+            raise IndexError(f"{self.name}: index out of range 0..{self.size - 1}")
+        return indices
+
+
+def to_unit_range(images: np.ndarray | torch.Tensor, device=None) -> torch.Tensor:
+    """uint8 images -> float32 tensor in [0, 1] (on ``device``): the package's pixel convention."""
+    tensor = torch.from_numpy(images) if isinstance(images, np.ndarray) else images
+    return tensor.to(device).float().div_(255.0)
+
+
+def all_images(dataset: Dataset, device=None, batch_size: int = 10000) -> torch.Tensor:
+    """Every image of a (small) dataset as float32 in [0, 1]; for evaluation sets."""
+    parts = [to_unit_range(dataset.images(np.arange(s, min(s + batch_size, len(dataset)))), device)
+             for s in range(0, len(dataset), batch_size)]
+    return torch.cat(parts) if parts else torch.empty((0, *dataset.shape))

@@ -1,0 +1,69 @@
+"""InfoGAN's losses, so that the training loop stays a loop.
+
+D's loss: the GAN's real/fake cross-entropy minus ``lambda * log Q(c|x)`` on the fake batch (the
+trunk learns it when ``info_in_d``; Q's head learns it either way, with D's optimiser, as in the
+official code). G's loss: the non-saturating GAN loss minus ``info_weight_g * lambda * log Q(c|x)``.
+Both add the optional invariance term (Q recognises the categorical codes through small random
+rotations, shifts and scalings of G's images) and the optional balanced-clustering term on real
+images (D's loss only).
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+import torch
+import torch.nn.functional as F
+
+from .augment import apply_grid, random_affine_grid
+from .codes import LatentSpec
+from .config import TrainConfig
+
+
+class Objective:
+    def __init__(self, config: TrainConfig, spec: LatentSpec, autocast=None):
+        self.config = config
+        self.spec = spec
+        self.autocast = autocast or contextlib.nullcontext()
+        self.weights = {code.name: config.lambda_cat if code.kind == "cat" else config.lambda_cont for code in spec.codes}
+        self.categorical = [code for code in spec.codes if code.kind == "cat"]
+        self.invariance = bool(config.lambda_invariant and self.categorical)
+
+    def random_moves(self, n: int, size, device) -> torch.Tensor | None:
+        """Sampling grids of the invariance term's random moves for a batch of ``n`` (None when off)."""
+        return random_affine_grid(n, size, device=device) if self.invariance else None
+
+    def weighted_information(self, log_q: dict[str, torch.Tensor]) -> torch.Tensor:
+        return sum(self.weights[name] * value for name, value in log_q.items())
+
+    def categorical_log_q(self, q_output: torch.Tensor, codes: dict[str, torch.Tensor]) -> torch.Tensor:
+        slices = self.spec.split_q_output(q_output)
+        return sum(code.log_q(slices[code.name], codes[code.name]).mean() for code in self.categorical)
+
+    def discriminator_loss(self, D, real, fake, codes, moves=None) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        """D's (and Q's) loss on a real and a (detached) fake batch; also each code's mean log Q."""
+        detach_q = not self.config.info_in_d
+        with self.autocast:
+            d_real, q_real = D(real, detach_q=detach_q)
+            d_fake, q_fake = D(fake, detach_q=detach_q)
+        log_q = self.spec.log_q(q_fake, codes)
+        info = self.weighted_information(log_q)
+        if moves is not None:
+            with self.autocast:
+                q_moved = D(apply_grid(fake, moves), detach_q=detach_q)[1]
+            info = info + self.config.lambda_invariant * self.categorical_log_q(q_moved, codes)
+        if self.config.lambda_real:
+            real_slices = self.spec.split_q_output(q_real)
+            info = info + self.config.lambda_real * sum(c.batch_information(real_slices[c.name]) for c in self.categorical)
+        return F.softplus(-d_real).mean() + F.softplus(d_fake).mean() - info, log_q
+
+    def generator_loss(self, D, fake, codes, moves=None) -> torch.Tensor:
+        """G's loss against D (whose weights the caller has frozen)."""
+        with self.autocast:
+            d_fake, q_fake = D(fake)
+        info = self.weighted_information(self.spec.log_q(q_fake, codes))
+        if moves is not None:
+            with self.autocast:
+                q_moved = D(apply_grid(fake, moves))[1]
+            info = info + self.config.lambda_invariant * self.categorical_log_q(q_moved, codes)
+        return F.softplus(-d_fake).mean() - self.config.info_weight_g * info
