@@ -17,8 +17,14 @@ limit, which is a matmul peak divided by the floating-point operations one updat
 (counted from the layer shapes), against each of the two peaks. Peak memory is the process's
 (CPU) or CUDA's (GPU) high mark.
 
+``--networks`` measures instead every network of the paper through ``infogan.train`` with its
+preset (``svhn``, ``celeba``: an image folder of random pictures; ``faces``, ``chairs``: the
+rendered ``faces3d`` and ``chairs3d``, whose rendering is part of each update), next to the
+renderers' own images/s, so one sees whether rendering keeps up with training.
+
     python benchmarks/throughput.py                 # CPU, batch 128
     python benchmarks/throughput.py --device cuda --steps 200
+    python benchmarks/throughput.py --networks      # every network, CPU
 """
 
 from __future__ import annotations
@@ -190,6 +196,52 @@ def synthetic_root(folder: Path, size: int = 6000) -> Path:
     return folder
 
 
+NETWORK_PRESETS = {"mnist": "mnist", "svhn": "svhn", "celeba": "celeba", "faces": "faces-azimuth", "chairs": "chairs-rotation"}
+
+
+def random_image_folder(folder: Path, count: int = 512) -> Path:
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    folder.mkdir(parents=True)
+    for i in range(count):
+        Image.fromarray(rng.integers(0, 256, (32, 32, 3), dtype=np.uint8)).save(folder / f"{i:04d}.png")
+    return folder
+
+
+def rendered_per_s(name: str, batch: int, repeats: int = 5) -> float:
+    dataset = data.load_dataset(name)
+    dataset.images(np.arange(batch))
+    started = time.perf_counter()
+    for r in range(repeats):
+        dataset.images(np.arange(batch) * 7919 + r * batch)
+    return repeats * batch / (time.perf_counter() - started)
+
+
+def every_network(batch: int, steps: int, device: str, threads: int) -> dict:
+    """images/s of ``infogan.train`` per network with its preset, and each renderer's images/s."""
+    results = {}
+    with tempfile.TemporaryDirectory() as folder:
+        mnist_root = synthetic_root(Path(folder) / "idx")
+        pictures = random_image_folder(Path(folder) / "pictures")
+        for network, preset in NETWORK_PRESETS.items():
+            root, dataset = mnist_root, TrainConfig.from_preset(preset).dataset
+            if network in ("svhn", "celeba"):
+                root, dataset = pictures, "folder"
+            chosen = ("network", "codes", "noise", "lambda_cat", "lambda_cont", "lambda_invariant", "lr_d", "lr_g")
+            settings = {k: v for k, v in TrainConfig.from_preset(preset).to_dict().items() if k in chosen}
+            speed = package_loop(root, batch, steps, device, threads, dataset=dataset, **settings)
+            row = {"preset": preset, "dataset": dataset, "trained_per_s": speed}
+            if dataset in ("faces3d", "chairs3d"):
+                row["rendered_per_s"] = rendered_per_s(dataset, batch)
+            results[network] = row
+            print(f"{network:<8}{preset:<17}{dataset:<10}{speed:>10.1f}" + (f"{row['rendered_per_s']:>12.0f}" if "rendered_per_s" in row else ""), flush=True)
+    row = {"preset": "-", "dataset": "sprites", "rendered_per_s": rendered_per_s("sprites", batch)}
+    print(f"{'-':<8}{'-':<17}{'sprites':<10}{'':>10}{row['rendered_per_s']:>12.0f}")
+    results["sprites renderer"] = row
+    return results
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--batch-size", type=int, default=128)
@@ -198,10 +250,18 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=0, help="torch CPU threads (default: torch's choice)")
     parser.add_argument("--tricks", default="reuse,onednn-linear,fused-adam,foreach-off,channels-last,compile", help="reference variants, comma-separated ('' for none)")
     parser.add_argument("--json", help="also write the figures to this file")
+    parser.add_argument("--networks", action="store_true", help="measure every network of the paper (and the renderers) instead")
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
     device = torch.device(args.device)
+    if args.networks:
+        print(f"device {device} ({torch.get_num_threads()} threads), torch {torch.__version__}, batch {args.batch_size}")
+        print(f"{'network':<8}{'preset':<17}{'data':<10}{'trained/s':>10}{'rendered/s':>12}")
+        results = every_network(args.batch_size, args.steps, args.device, args.threads)
+        if args.json:
+            Path(args.json).write_text(json.dumps(results, indent=2))
+        return 0
     spec = LatentSpec.parse("cat:10,cont:2", 62)
 
     probe = InfoGAN(spec)

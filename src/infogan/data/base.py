@@ -122,6 +122,29 @@ class RenderedDataset(Dataset):
         return indices
 
 
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX2 = np.uint64(0x94D049BB133111EB)
+
+
+def splitmix64(keys: np.ndarray) -> np.ndarray:
+    """splitmix64's output function of uint64 keys (a bijection with full avalanche), vectorised."""
+    z = np.asarray(keys, dtype=np.uint64) + _GOLDEN
+    z = (z ^ (z >> np.uint64(30))) * _MIX1
+    z = (z ^ (z >> np.uint64(27))) * _MIX2
+    return z ^ (z >> np.uint64(31))
+
+
+def hashed_uniform(domain: int, tag: int, indices: np.ndarray, column: int) -> np.ndarray:
+    """Uniform floats in [0, 1), a pure function of (domain, tag, index, column): a counter-based
+    random stream, so any index is drawn without the ones before it. ``tag`` tells splits apart;
+    indices < 2^40 and columns < 256."""
+    indices = np.asarray(indices, dtype=np.int64).astype(np.uint64)
+    keys = (np.uint64(tag) << np.uint64(48)) ^ (indices << np.uint64(8)) ^ np.uint64(column)
+    bits = splitmix64(splitmix64(keys) ^ np.uint64(domain))
+    return (bits >> np.uint64(11)).astype(np.float64) * 2.0**-53
+
+
 def to_unit_range(images: np.ndarray | torch.Tensor, device=None) -> torch.Tensor:
     """uint8 images -> float32 tensor in [0, 1] (on ``device``): the package's pixel convention."""
     tensor = torch.from_numpy(images) if isinstance(images, np.ndarray) else images

@@ -1,0 +1,123 @@
+"""The command line beyond MNIST: rendered data with known factors, a folder of colour images,
+and data that does not fit the chosen network."""
+
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from infogan.cli import main
+from infogan.model import InfoGAN
+
+
+def quick(*extra):
+    return ["--steps", "2", "--batch-size", "8", "--log-every", "1", "--sample-every", "2", "--checkpoint-every", "2", "--quiet", *extra]
+
+
+@pytest.fixture(scope="module")
+def faces_run(tmp_path_factory):
+    """Two updates of the faces-azimuth preset on the rendered faces3d, evaluated during training."""
+    out = tmp_path_factory.mktemp("faces") / "run"
+    assert main(["train", "--preset", "faces-azimuth", "--out", str(out), "--eval-every", "2", *quick()]) == 0
+    return out
+
+
+@pytest.fixture(scope="module")
+def colour_folder(tmp_path_factory):
+    """24 colour pictures of three kinds in nested folders, of another size than the network's."""
+    root = tmp_path_factory.mktemp("pictures")
+    rng = np.random.default_rng(0)
+    for i in range(24):
+        picture = np.zeros((40, 48, 3), dtype=np.uint8)
+        picture[..., i % 3] = 200 + rng.integers(0, 50)
+        folder = root / f"kind{i % 3}"
+        folder.mkdir(exist_ok=True)
+        Image.fromarray(picture).save(folder / f"{i}.png" if i % 2 else folder / f"{i}.jpg")
+    return root
+
+
+def test_training_on_rendered_data_logs_each_factors_best_code(faces_run):
+    rows = [json.loads(line) for line in (faces_run / "metrics.jsonl").read_text().splitlines()]
+    assert rows[-1]["step"] == 2
+    for factor in ("azimuth", "elevation", "lighting", "width", "identity"):
+        assert 0.0 <= rows[-1][f"factor_{factor}"] <= 1.0
+    assert "accuracy" not in rows[-1]
+    saved = json.loads((faces_run / "config.json").read_text())
+    assert (saved["dataset"], saved["network"], saved["codes"]) == ("faces3d", "faces", "cont:5")
+
+
+def test_evaluate_on_rendered_data_prints_and_writes_the_factor_code_table(faces_run, capsys):
+    assert main(["evaluate", str(faces_run), "--samples", "64", "--factor-samples", "200"]) == 0
+    result = json.loads((faces_run / "eval.json").read_text())
+    table = result["factors"]
+    assert table["factors"] == ["azimuth", "elevation", "lighting", "width", "identity"]
+    assert table["codes"] == ["c1", "c2", "c3", "c4", "c5"]
+    assert np.array(table["scores"]).shape == (5, 5)
+    assert set(table["captured"]) == set(table["factors"])
+    assert "accuracy" not in result
+    out = capsys.readouterr().out
+    assert "factor x code" in out and "captured by" in out and "azimuth" in out
+
+
+def test_traverse_and_sample_work_for_a_network_without_categorical_codes(faces_run, tmp_path):
+    assert main(["traverse", str(faces_run), "--out", str(tmp_path), "--columns", "5", "--scale", "1"]) == 0
+    with Image.open(tmp_path / "traverse_c1.png") as picture:
+        assert picture.size == (5 * 34 + 2, 10 * 34 + 2) and picture.mode == "L"
+    assert main(["sample", str(faces_run), "-n", "3", "--code", "c2=1.5", "--out", str(tmp_path / "s.npy")]) == 0
+    assert np.load(tmp_path / "s.npy").shape == (3, 1, 32, 32)
+
+
+def test_a_folder_of_colour_images_trains_the_colour_network_and_draws_colour_figures(colour_folder, tmp_path):
+    out = tmp_path / "run"
+    assert main(["train", "--dataset", "folder", "--data-dir", str(colour_folder), "--codes", "cat:3,cont:1", "--noise", "8",
+                 "--out", str(out), "--eval-every", "0", *quick()]) == 0
+    model = InfoGAN.load(out)
+    assert model.network == "celeba" and model.image_shape == (3, 32, 32)
+    assert main(["traverse", str(out), "--out", str(tmp_path / "figures"), "--columns", "4"]) == 0
+    with Image.open(tmp_path / "figures" / "traverse_c1.png") as picture:
+        assert picture.mode == "RGB"
+    assert main(["sample", str(out), "-n", "4", "--out", str(tmp_path / "s.npy")]) == 0
+    samples = np.load(tmp_path / "s.npy")
+    assert samples.shape == (4, 3, 32, 32) and samples.min() >= 0 and samples.max() <= 1
+    assert main(["evaluate", str(out), "--samples", "16"]) == 0  # no labels, no factors: information bounds only
+    result = json.loads((out / "eval.json").read_text())
+    assert set(result["mi"]) == {"c1", "c2"} and "accuracy" not in result and "factors" not in result
+
+
+def test_a_folder_can_be_resized_for_a_gray_network(colour_folder, tmp_path):
+    out = tmp_path / "run"
+    assert main(["train", "--dataset", "folder", "--data-dir", str(colour_folder), "--network", "faces", "--codes", "cont:2",
+                 "--noise", "8", "--out", str(out), "--eval-every", "0", *quick()]) == 0
+    assert InfoGAN.load(out).generate(2).shape == (2, 1, 32, 32)
+
+
+def only_error_line(stderr: str) -> str:
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    assert "Traceback" not in stderr
+    return lines[-1]
+
+
+def test_data_that_does_not_fit_the_network_is_a_one_line_error(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["train", "--dataset", "faces3d", "--network", "mnist", "--out", str(out), *quick()]) == 2
+    line = only_error_line(capsys.readouterr().err)
+    assert "faces3d has 1x32x32 images" in line and "network mnist takes 1x28x28" in line and "--network faces" in line
+    assert not (out / "checkpoint.pt").exists()
+
+
+def test_stopping_at_an_accuracy_needs_labelled_data(tmp_path, capsys):
+    assert main(["train", "--preset", "faces-azimuth", "--out", str(tmp_path / "run"), "--stop-at-accuracy", "0.9", *quick()]) == 2
+    assert "needs class labels" in only_error_line(capsys.readouterr().err)
+
+
+def test_folder_without_a_data_dir_is_a_clear_error(tmp_path, capsys):
+    assert main(["train", "--dataset", "folder", "--out", str(tmp_path / "run"), *quick()]) == 2
+    assert "--data-dir" in only_error_line(capsys.readouterr().err)
+
+
+def test_an_unknown_preset_or_network_is_a_usage_error(tmp_path):
+    for flag, value in (("--preset", "dsprites"), ("--network", "resnet")):
+        with pytest.raises(SystemExit) as exit_info:
+            main(["train", flag, value, "--out", str(tmp_path / "run")])
+        assert exit_info.value.code == 2
