@@ -75,6 +75,49 @@ class Evaluator:
         return scores
 
 
+def load_data(config: TrainConfig, main: bool) -> tuple[data.Dataset, "Evaluator | None"]:
+    """The training split, checked against the network, and (on the main process, when
+    ``eval_every``) an evaluator on the test split when it has labels or known factors."""
+    network = config.resolved_network()
+    train_set = data.load_dataset(config.dataset, "train", config.data_dir, config.verify_data, architecture(network).image_shape)
+    check_image_shape(train_set.shape, network, config.dataset)
+    if len(train_set) < config.batch_size:
+        raise data.DataError(f"the training set has {len(train_set)} images, fewer than one batch of {config.batch_size}")
+    if config.stop_at_accuracy and not train_set.classes:
+        raise ConfigError(f"--stop-at-accuracy needs class labels, and {config.dataset} has none")
+    evaluator = None
+    if config.eval_every and main:
+        test_set = data.load_dataset(config.dataset, "test", config.data_dir, config.verify_data, train_set.shape)
+        evaluator = Evaluator(test_set) if test_set.classes or test_set.factors else None
+    return train_set, evaluator
+
+
+def restore(state: dict, G, D, opt_d, opt_g, device: torch.device) -> tuple[int, float]:
+    """Load a checkpoint's weights, optimiser and RNG states; return its step and elapsed seconds."""
+    G.load_state_dict(state["generator"])
+    D.load_state_dict(state["discriminator"])
+    opt_d.load_state_dict(state["opt_d"])
+    opt_g.load_state_dict(state["opt_g"])
+    torch.set_rng_state(state["rng_cpu"])
+    lay_out_like_parameters(opt_d)
+    lay_out_like_parameters(opt_g)
+    if device.type == "cuda" and state.get("rng_cuda") is not None:
+        torch.cuda.set_rng_state(state["rng_cuda"], device)
+    return state["step"], state["elapsed_s"]
+
+
+def progress_summary(last: dict, entropies: dict[str, float]) -> dict[str, str]:
+    """The progress bar's losses, information bounds (of H(c)), accuracy and factor scores."""
+    shown = {"D": f"{last['loss_d']:.3f}", "G": f"{last['loss_g']:.3f}"}
+    for name in entropies:
+        shown[name] = f"{last[f'mi_{name}']:.2f}/{entropies[name]:.2f}"
+    if "accuracy" in last:
+        shown["acc"] = f"{last['accuracy']:.3f}"
+    for key in (k for k in last if k.startswith("factor_")):
+        shown[key[len("factor_"):]] = f"{last[key]:.2f}"
+    return shown
+
+
 def train(config: TrainConfig, out_dir: str | Path, resume: bool = False, progress: bool = True) -> dict:
     """Train (or, with ``resume``, continue) the run in ``out_dir``; returns the last logged metrics."""
     out = Path(out_dir)
@@ -99,17 +142,7 @@ def train_in_world(config: TrainConfig, out: Path, state: dict | None, world: di
         raise ConfigError("--sync-batchnorm needs CUDA (PyTorch's SyncBatchNorm does not run on the CPU)")
     torch.manual_seed(config.seed)  # the same on every process: each keeps its slice of the global batch
 
-    network = config.resolved_network()
-    train_set = data.load_dataset(config.dataset, "train", config.data_dir, config.verify_data, architecture(network).image_shape)
-    check_image_shape(train_set.shape, network, config.dataset)
-    if len(train_set) < config.batch_size:
-        raise data.DataError(f"the training set has {len(train_set)} images, fewer than one batch of {config.batch_size}")
-    evaluator = None
-    if config.eval_every and main:
-        test_set = data.load_dataset(config.dataset, "test", config.data_dir, config.verify_data, train_set.shape)
-        evaluator = Evaluator(test_set) if test_set.classes or test_set.factors else None
-    if config.stop_at_accuracy and not train_set.classes:
-        raise ConfigError(f"--stop-at-accuracy needs class labels, and {config.dataset} has none")
+    train_set, evaluator = load_data(config, main)
 
     model = InfoGAN.from_config(config, device)
     G, D, spec = model.generator, model.discriminator, model.spec
@@ -123,18 +156,7 @@ def train_in_world(config: TrainConfig, out: Path, state: dict | None, world: di
     objective = Objective(config, spec, autocast)
     entropies = spec.entropies()
 
-    step, elapsed = 0, 0.0
-    if state is not None:
-        G.load_state_dict(state["generator"])
-        D.load_state_dict(state["discriminator"])
-        opt_d.load_state_dict(state["opt_d"])
-        opt_g.load_state_dict(state["opt_g"])
-        step, elapsed = state["step"], state["elapsed_s"]
-        torch.set_rng_state(state["rng_cpu"])
-        lay_out_like_parameters(opt_d)
-        lay_out_like_parameters(opt_g)
-        if device.type == "cuda" and state.get("rng_cuda") is not None:
-            torch.cuda.set_rng_state(state["rng_cuda"], device)
+    step, elapsed = restore(state, G, D, opt_d, opt_g, device) if state is not None else (0, 0.0)
 
     # after loading the weights: DDP starts every process from the same ones
     G_parallel, D_parallel = world.wrap(G, config.sync_batchnorm), world.wrap(D, config.sync_batchnorm)
@@ -232,12 +254,7 @@ def train_in_world(config: TrainConfig, out: Path, state: dict | None, world: di
                 if main:
                     metrics_file.write(json.dumps(last) + "\n")
                     metrics_file.flush()
-                shown = {"D": f"{last['loss_d']:.3f}", "G": f"{last['loss_g']:.3f}"}
-                for name in entropies:
-                    shown[name] = f"{last[f'mi_{name}']:.2f}/{entropies[name]:.2f}"
-                if "accuracy" in last:
-                    shown["acc"] = f"{last['accuracy']:.3f}"
-                bar.set_postfix(shown, refresh=False)
+                bar.set_postfix(progress_summary(last, entropies), refresh=False)
                 window_sum.zero_()
                 window_steps, window_start = 0, time.perf_counter()
             if main and (step % config.sample_every == 0 or step == config.steps or reached_target):
