@@ -78,7 +78,7 @@ def test_train_creates_a_run_folder(run, tiny_data_root):
 def test_train_verifies_checksums_unless_told_not_to(tiny_data_root, tmp_path, capsys):
     out = tmp_path / "run"
     assert main(["train", "--out", str(out), "--data-dir", str(tiny_data_root), "--steps", "1", "--quiet"]) == 2
-    assert "SHA-256 does not match" in final_error_line(capsys.readouterr().err)
+    assert "SHA-256 checksum does not match" in final_error_line(capsys.readouterr().err)
     assert not out.exists()
 
 

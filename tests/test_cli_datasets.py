@@ -121,3 +121,34 @@ def test_an_unknown_preset_or_network_is_a_usage_error(tmp_path):
         with pytest.raises(SystemExit) as exit_info:
             main(["train", flag, value, "--out", str(tmp_path / "run")])
         assert exit_info.value.code == 2
+
+
+def test_the_svhn_preset_trains_on_mat_files_and_reports_each_categorical_codes_accuracy(tmp_path, capsys):
+    from scipy.io import savemat
+
+    rng = np.random.default_rng(0)
+    (tmp_path / "svhn").mkdir()
+    for split, count in (("train", 24), ("test", 12)):
+        labels = rng.integers(1, 11, (count, 1))  # 10 stands for the digit 0
+        savemat(tmp_path / "svhn" / f"{split}_32x32.mat", {"X": rng.integers(0, 256, (32, 32, 3, count), dtype=np.uint8), "y": labels})
+    out = tmp_path / "run"
+    assert main(["train", "--preset", "svhn", "--data-dir", str(tmp_path), "--no-verify", "--out", str(out), "--eval-every", "2", *quick()]) == 0
+    rows = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
+    assert 0 <= rows[-1]["accuracy"] <= 1
+    assert main(["evaluate", str(out), "--samples", "16"]) == 0
+    result = json.loads((out / "eval.json").read_text())
+    assert set(result["accuracy_by_code"]) == {"c1", "c2", "c3", "c4"} and len(result["confusion"][0]) == 10
+    assert "c1:" in capsys.readouterr().out
+
+
+def test_the_celeba_preset_trains_on_the_aligned_jpeg_folder(tmp_path):
+    folder = tmp_path / "celeba" / "img_align_celeba"
+    folder.mkdir(parents=True)
+    rng = np.random.default_rng(1)
+    for i in range(1, 13):
+        Image.fromarray(rng.integers(0, 256, (218, 178, 3), dtype=np.uint8)).save(folder / f"{i:06d}.jpg")
+    (tmp_path / "celeba" / "list_eval_partition.txt").write_text("".join(f"{i:06d}.jpg {0 if i <= 8 else 2}\n" for i in range(1, 13)))
+    out = tmp_path / "run"
+    assert main(["train", "--preset", "celeba", "--data-dir", str(tmp_path), "--out", str(out), *quick()]) == 0
+    model = InfoGAN.load(out)
+    assert model.image_shape == (3, 32, 32) and len(model.spec.codes) == 10

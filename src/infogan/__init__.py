@@ -2,9 +2,13 @@
 
 from .codes import Categorical, LatentSpec, Uniform
 from .config import TrainConfig
-from .metrics import categorical_accuracy, evaluate
+from .data import load_dataset
+from .metrics import categorical_accuracy, evaluate, factor_code_table
 from .model import InfoGAN
 from .train import train
 
 __version__ = "0.1.0"
-__all__ = ["Categorical", "Uniform", "LatentSpec", "TrainConfig", "InfoGAN", "train", "evaluate", "categorical_accuracy"]
+__all__ = [
+    "Categorical", "Uniform", "LatentSpec", "TrainConfig", "InfoGAN", "train", "evaluate", "categorical_accuracy",
+    "factor_code_table", "load_dataset",
+]

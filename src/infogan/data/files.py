@@ -59,7 +59,8 @@ def read_verified(path: Path, algorithm_and_hex: str | None) -> bytes:
     except (OSError, EOFError, gzip.BadGzipFile) as error:
         raise DataError(f"{path}: cannot read ({error})") from None
     if algorithm_and_hex is not None and not digest_of(raw, algorithm_and_hex):
-        raise DataError(f"{path}: checksum does not match the published file; replace it (or pass --no-verify for your own data)")
+        algorithm = {"sha256": "SHA-256", "md5": "MD5"}.get(algorithm_and_hex.split(":")[0], algorithm_and_hex.split(":")[0])
+        raise DataError(f"{path}: {algorithm} checksum does not match the published file; replace it (or pass --no-verify for your own data)")
     return raw
 
 

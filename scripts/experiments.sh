@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The runs behind docs/experiments.md: the paper's faces and chairs presets on the rendered data,
+# Fashion-MNIST with the MNIST settings, then evaluation, traversal figures and summary tables.
+# Usage: scripts/experiments.sh [JOBS]   (data root for Fashion-MNIST in $INFOGAN_DATA; runs go to runs/)
+# JOBS runs go side by side, one torch thread each (default 2, one per core of the development machine).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+JOBS=${JOBS:-${1:-2}}
+BIN=${INFOGAN:-.venv/bin/infogan}
+FACES_STEPS=${FACES_STEPS:-3000} CHAIRS_STEPS=${CHAIRS_STEPS:-800} FASHION_STEPS=${FASHION_STEPS:-3000}
+
+run() {  # run NAME FLAGS...: train into runs/NAME (or resume it), then evaluate it
+  local name=$1; shift
+  if [ -f "runs/$name/checkpoint.pt" ]; then "$BIN" train --resume "runs/$name" --quiet "$@" || true
+  else "$BIN" train --out "runs/$name" --threads 1 --eval-every 250 --quiet "$@"; fi
+  "$BIN" evaluate "runs/$name" > "runs/$name/evaluate.txt"
+}
+export -f run; export BIN
+
+{
+  echo "run faces-azimuth-s0 --preset faces-azimuth --seed 0 --steps $FACES_STEPS"
+  echo "run faces-lighting-s0 --preset faces-lighting --seed 0 --steps $FACES_STEPS"
+  echo "run faces-elevation-s0 --preset faces-elevation --seed 0 --steps $FACES_STEPS"
+  echo "run fashion-s0 --dataset fashion-mnist --seed 0 --steps $FASHION_STEPS"
+  echo "run chairs-rotation-s0 --preset chairs-rotation --seed 0 --steps $CHAIRS_STEPS --batch-size 64"
+  echo "run faces-azimuth-s1 --preset faces-azimuth --seed 1 --steps $FACES_STEPS"
+} | xargs -P "$JOBS" -I{} bash -c {}
+
+for run in runs/faces-*-s[0-9] runs/chairs-*-s[0-9]; do
+  "$BIN" traverse "$run" --out "docs/figures/$(basename "$run")" --columns 9 --scale 2
+done
+python scripts/summarize_factors.py runs/faces-*-s[0-9] --factors azimuth,elevation,lighting,width
+python scripts/summarize_factors.py runs/chairs-*-s[0-9] --factors azimuth,width
+python scripts/summarize_runs.py runs/fashion-s0
