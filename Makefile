@@ -9,7 +9,7 @@ DEMO_STEPS ?= 2000
 # seed 0 splits its 8s and 9s over two categories with this project's CPU rounding (docs/reproduction.md)
 DEMO_SEED ?= 1
 
-.PHONY: setup demo reproduce test docs-figures clean
+.PHONY: setup demo reproduce experiments test docs-figures clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,10 @@ demo: setup
 
 reproduce: setup
 	bash scripts/reproduce.sh
+
+# docs/experiments.md: faces and chairs presets on rendered data, Fashion-MNIST (hours on 2 CPU cores)
+experiments: setup
+	bash scripts/experiments.sh
 
 # docs/figures from the runs that scripts/reproduce.sh leaves in runs/
 docs-figures: setup

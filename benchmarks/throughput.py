@@ -214,7 +214,7 @@ def rendered_per_s(name: str, batch: int, repeats: int = 5) -> float:
     dataset.images(np.arange(batch))
     started = time.perf_counter()
     for r in range(repeats):
-        dataset.images(np.arange(batch) * 7919 + r * batch)
+        dataset.images((np.arange(batch) * 7919 + r * batch) % len(dataset))
     return repeats * batch / (time.perf_counter() - started)
 
 

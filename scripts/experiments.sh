@@ -6,8 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 JOBS=${JOBS:-${1:-2}}
-BIN=${INFOGAN:-.venv/bin/infogan}
-FACES_STEPS=${FACES_STEPS:-3000} CHAIRS_STEPS=${CHAIRS_STEPS:-800} FASHION_STEPS=${FASHION_STEPS:-3000}
+BIN=${INFOGAN:-.venv/bin/infogan} PY=${PY:-.venv/bin/python}
+FACES_STEPS=${FACES_STEPS:-3000} CHAIRS_STEPS=${CHAIRS_STEPS:-600} FASHION_STEPS=${FASHION_STEPS:-2000}
 
 run() {  # run NAME FLAGS...: train into runs/NAME (or resume it), then evaluate it
   local name=$1; shift
@@ -29,6 +29,6 @@ export -f run; export BIN
 for run in runs/faces-*-s[0-9] runs/chairs-*-s[0-9]; do
   "$BIN" traverse "$run" --out "docs/figures/$(basename "$run")" --columns 9 --scale 2
 done
-python scripts/summarize_factors.py runs/faces-*-s[0-9] --factors azimuth,elevation,lighting,width
-python scripts/summarize_factors.py runs/chairs-*-s[0-9] --factors azimuth,width
-python scripts/summarize_runs.py runs/fashion-s0
+"$PY" scripts/summarize_factors.py runs/faces-*-s[0-9] --factors azimuth,elevation,lighting,width
+"$PY" scripts/summarize_factors.py runs/chairs-*-s[0-9] --factors azimuth,width
+"$PY" scripts/summarize_runs.py runs/fashion-s0

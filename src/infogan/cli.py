@@ -141,6 +141,8 @@ def format_table(result: dict) -> str:
 def command_evaluate(args) -> int:
     from .metrics import evaluate
 
+    if args.samples <= 0 or args.factor_samples <= 1:
+        raise ConfigError(f"--samples must be positive and --factor-samples above 1, got {args.samples} and {args.factor_samples}")
     model = load_model(args.run)
     config = model.config
     dataset = None

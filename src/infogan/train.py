@@ -23,7 +23,7 @@ from . import data, distributed
 from .checkpoint import CHECKPOINT_NAME, CheckpointError, load_checkpoint, save_checkpoint
 from .config import ConfigError, TrainConfig
 from .figures import category_sweep, save_grid
-from .metrics import evaluation_sample, factor_scores, labelled_accuracy
+from .metrics import factor_scores, labelled_accuracy
 from .model import InfoGAN
 from .networks import architecture, check_image_shape
 from .objective import Objective
