@@ -149,10 +149,9 @@ def test_factor_code_table_names_the_code_that_carries_each_factor():
 
 def test_labelled_accuracy_reports_the_best_of_several_categorical_codes():
     model = InfoGAN(LatentSpec.parse("cat:10,cat:10", 4))
-    images = torch.rand(50, 1, 28, 28)
-    predicted = model.encode(images)
-    labels = predicted["c2"].numpy()  # c2 is right by construction
-    result = labelled_accuracy(model, images, labels, 10)
+    pixels = np.random.default_rng(0).integers(0, 256, (50, 1, 28, 28), dtype=np.uint8)
+    labels = model.encode(torch.from_numpy(pixels).float() / 255)["c2"].numpy()  # c2 is right by construction
+    result = labelled_accuracy(model, ArrayDataset("toy", pixels, labels, classes=10))
     assert result["accuracy_code"] == "c2" and result["accuracy"] == 1.0
     assert set(result["accuracy_by_code"]) == {"c1", "c2"}
 

@@ -9,7 +9,7 @@ import torch
 from scipy.optimize import linear_sum_assignment
 from scipy.stats import spearmanr
 
-from .data import Dataset, Factor, all_images, to_unit_range
+from .data import Dataset, Factor, to_unit_range
 
 
 def confusion_matrix(predicted: np.ndarray, labels: np.ndarray, categories: int, classes: int) -> np.ndarray:
@@ -59,15 +59,25 @@ def information_bounds(model, n: int = 10000, batch_size: int = 1000, seed: int 
     return {name: totals[name] / n + entropies[name] for name in totals}
 
 
-def labelled_accuracy(model, images: torch.Tensor, labels: np.ndarray, classes: int) -> dict | None:
-    """Unsupervised accuracy of each categorical code; the best code's matching, confusion and
-    name (``accuracy_code``), plus ``accuracy_by_code`` when there are several. None without a
-    categorical code."""
+def encode_dataset(model, dataset: Dataset, indices: np.ndarray, chunk: int = 1000) -> dict[str, np.ndarray]:
+    """Q's estimate of every code for the images at ``indices``, converted to floats a chunk at a time."""
+    parts = {name: [] for name in model.spec.by_name}
+    for start in range(0, len(indices), chunk):
+        for name, value in model.encode(to_unit_range(dataset.images(indices[start : start + chunk])), chunk).items():
+            parts[name].append(value.numpy())
+    return {name: np.concatenate(values) for name, values in parts.items()}
+
+
+def labelled_accuracy(model, dataset: Dataset) -> dict | None:
+    """Unsupervised accuracy of each categorical code on a labelled dataset; the best code's
+    matching, confusion and name (``accuracy_code``), plus ``accuracy_by_code`` when there are
+    several. None without a categorical code."""
     categorical = [code for code in model.spec.codes if code.kind == "cat"]
     if not categorical:
         return None
-    predicted = model.encode(images)
-    scored = {code.name: categorical_accuracy(predicted[code.name].numpy(), labels, code.categories, classes) for code in categorical}
+    indices = np.arange(len(dataset))
+    predicted, labels = encode_dataset(model, dataset, indices), dataset.labels(indices)
+    scored = {code.name: categorical_accuracy(predicted[code.name], labels, code.categories, dataset.classes) for code in categorical}
     best = max(scored, key=lambda name: scored[name]["accuracy"])
     result = {"accuracy_code": best, **scored[best]}
     if len(scored) > 1:
@@ -150,14 +160,8 @@ def evaluation_sample(dataset: Dataset, n: int, seed: int = 0) -> np.ndarray:
 def factor_scores(model, dataset: Dataset, n: int = 10000, seed: int = 0) -> dict:
     """The factor x code table on ``n`` images of a dataset with known factors."""
     indices = evaluation_sample(dataset, n, seed)
-    estimates = {name: [] for name in model.spec.by_name}
-    for start in range(0, len(indices), 1000):
-        chunk = indices[start : start + 1000]
-        for name, value in model.encode(to_unit_range(dataset.images(chunk))).items():
-            estimates[name].append(value.numpy())
-    codes = {name: np.concatenate(parts) for name, parts in estimates.items()}
     kinds = {code.name: code.kind for code in model.spec.codes}
-    return factor_code_table(codes, kinds, list(dataset.factors), dataset.factor_values(indices))
+    return factor_code_table(encode_dataset(model, dataset, indices), kinds, list(dataset.factors), dataset.factor_values(indices))
 
 
 def evaluate(model, dataset: Dataset | None = None, samples: int = 10000, factor_samples: int = 10000) -> dict:
@@ -170,8 +174,7 @@ def evaluate(model, dataset: Dataset | None = None, samples: int = 10000, factor
         "entropy": model.spec.entropies(),
     }
     if dataset is not None and dataset.classes:
-        indices = np.arange(len(dataset))
-        scored = labelled_accuracy(model, all_images(dataset), dataset.labels(indices), dataset.classes)
+        scored = labelled_accuracy(model, dataset)
         if scored is not None:
             result.update(scored)
     if dataset is not None and dataset.factors:

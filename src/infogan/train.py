@@ -59,14 +59,11 @@ class Evaluator:
 
     def __init__(self, dataset: data.Dataset, factor_samples: int = 2000):
         self.dataset, self.factor_samples = dataset, factor_samples
-        self.images = self.labels = None
-        if dataset.classes:
-            self.images, self.labels = data.all_images(dataset), dataset.labels(np.arange(len(dataset)))
 
     def __call__(self, model: InfoGAN) -> dict[str, float]:
         scores = {}
-        if self.labels is not None:
-            result = labelled_accuracy(model, self.images, self.labels, self.dataset.classes)
+        if self.dataset.classes:
+            result = labelled_accuracy(model, self.dataset)
             if result is not None:
                 scores["accuracy"] = result["accuracy"]
         if self.dataset.factors:

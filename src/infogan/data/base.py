@@ -150,9 +150,3 @@ def to_unit_range(images: np.ndarray | torch.Tensor, device=None) -> torch.Tenso
     tensor = torch.from_numpy(images) if isinstance(images, np.ndarray) else images
     return tensor.to(device).float().div_(255.0)
 
-
-def all_images(dataset: Dataset, device=None, batch_size: int = 10000) -> torch.Tensor:
-    """Every image of a (small) dataset as float32 in [0, 1]; for evaluation sets."""
-    parts = [to_unit_range(dataset.images(np.arange(s, min(s + batch_size, len(dataset)))), device)
-             for s in range(0, len(dataset), batch_size)]
-    return torch.cat(parts) if parts else torch.empty((0, *dataset.shape))
