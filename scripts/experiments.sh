@@ -27,7 +27,7 @@ export -f run; export BIN
 } | xargs -P "$JOBS" -I{} bash -c {}
 
 for run in runs/faces-*-s[0-9] runs/chairs-*-s[0-9]; do
-  "$BIN" traverse "$run" --out "docs/figures/$(basename "$run")" --columns 9 --scale 2
+  "$BIN" traverse "$run" --out "docs/figures/$(basename "$run")" --columns 9 --scale 1
 done
 "$PY" scripts/summarize_factors.py runs/faces-*-s[0-9] --factors azimuth,elevation,lighting,width
 "$PY" scripts/summarize_factors.py runs/chairs-*-s[0-9] --factors azimuth,width

@@ -2,7 +2,8 @@
 
 For each run: each factor's best code and score, and the scores when every factor must be
 captured by a different code (the best one-to-one matching of factors to codes). With several
-runs, a last row gives each factor's matched score as mean ± std over the runs.
+runs of one recipe (settings equal but for the seed), a last row gives each factor's matched
+score as mean ± std over the runs.
 
     python scripts/summarize_factors.py runs/faces-seed0 runs/faces-seed1 [--factors azimuth,elevation,lighting,width]
 """
@@ -32,8 +33,10 @@ def main() -> int:
     parser.add_argument("--factors", help="comma-separated factors to match (default: every factor)")
     parser.add_argument("--threshold", type=float, default=0.9)
     args = parser.parse_args()
-    summaries = []
+    summaries, recipes = [], set()
     for run in map(Path, args.runs):
+        settings = json.loads((run / "config.json").read_text())
+        recipes.add(json.dumps({k: v for k, v in settings.items() if k not in ("seed", "threads", "device", "data_dir")}, sort_keys=True))
         result = json.loads((run / "eval.json").read_text())
         table = result["factors"]
         factors = args.factors.split(",") if args.factors else table["factors"]
@@ -49,7 +52,7 @@ def main() -> int:
             cells += [f"{best['code']} {best['score']:.2f}", f"{own[factor][0]} {own[factor][1]:.2f}"]
         success = all(score >= args.threshold for _, score in own.values())
         print(f"| {name} | {step} | {minutes:.0f} | " + " | ".join(cells) + f" | {'yes' if success else 'no'} |")
-    if len(summaries) > 1:
+    if len(summaries) > 1 and len(recipes) == 1:
         cells = []
         for factor in factors:
             values = np.array([own[factor][1] for *_, own in summaries])
