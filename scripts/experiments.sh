@@ -24,6 +24,7 @@ export -f run; export BIN
   echo "run fashion-s0 --dataset fashion-mnist --seed 0 --steps $FASHION_STEPS"
   echo "run chairs-rotation-s0 --preset chairs-rotation --seed 0 --steps $CHAIRS_STEPS --batch-size 64"
   echo "run faces-azimuth-s1 --preset faces-azimuth --seed 1 --steps $FACES_STEPS"
+  echo "run faces-elevation-s1 --preset faces-elevation --seed 1 --steps $FACES_STEPS"
 } | xargs -P "$JOBS" -I{} bash -c {}
 
 for run in runs/faces-*-s[0-9]; do  # the chairs run generated no chairs (docs/experiments.md)
