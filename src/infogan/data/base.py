@@ -145,6 +145,32 @@ def hashed_uniform(domain: int, tag: int, indices: np.ndarray, column: int) -> n
     return (bits >> np.uint64(11)).astype(np.float64) * 2.0**-53
 
 
+class HashedFactorsDataset(RenderedDataset):
+    """A rendered set whose factor values are drawn uniformly (discrete ones on their grid) from a
+    counter-based hash of (``factor_domain``, split, index, factor), so any index is drawn without
+    the ones before it and the splits differ. ``splits`` maps a split to (hash tag, size)."""
+
+    splits: dict[str, tuple[int, int]] = {}
+    factor_domain: int = 0
+
+    def __init__(self, split: str = "train"):
+        if split not in self.splits:
+            raise ValueError(f"unknown split {split!r}; use train or test")
+        self.split = split
+        self.split_tag, self.size = self.splits[split]
+
+    def factor_values(self, indices: np.ndarray) -> np.ndarray:
+        indices = self.check_indices(indices).reshape(-1)
+        values = np.empty((indices.size, len(self.factors)), dtype=np.float64)
+        for column, factor in enumerate(self.factors):
+            uniform = hashed_uniform(self.factor_domain, self.split_tag, indices, column)
+            if factor.kind == "discrete":
+                values[:, column] = factor.low + np.floor(uniform * factor.values)
+            else:
+                values[:, column] = factor.low + uniform * (factor.high - factor.low)
+        return values
+
+
 def to_unit_range(images: np.ndarray | torch.Tensor, device=None) -> torch.Tensor:
     """uint8 images -> float32 tensor in [0, 1] (on ``device``): the package's pixel convention."""
     tensor = torch.from_numpy(images) if isinstance(images, np.ndarray) else images

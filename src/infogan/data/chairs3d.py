@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageDraw
 
-from .base import Factor, RenderedDataset, hashed_uniform
+from .base import Factor, HashedFactorsDataset
 
 SIZE = 64  # image height and width in pixels
 SUPERSAMPLE = 2  # drawn at this multiple of the size, then averaged down (anti-aliasing)
@@ -192,7 +192,7 @@ def draw_chair(style_index: int, azimuth: float, width: float) -> np.ndarray:
     return pixels.reshape(SIZE, SUPERSAMPLE, SIZE, SUPERSAMPLE).mean(axis=(1, 3))
 
 
-class Chairs3D(RenderedDataset):
+class Chairs3D(HashedFactorsDataset):
     """Chairs of twelve styles turned all the way round and widened: a discrete factor beside a
     circular and a continuous one, in place of the paper's 3D chairs."""
 
@@ -204,22 +204,8 @@ class Chairs3D(RenderedDataset):
         Factor("width", "continuous", 0.7, 1.3),
     )
 
-    def __init__(self, split: str = "train"):
-        if split not in SPLITS:
-            raise ValueError(f"unknown split {split!r}; use train or test")
-        self.split = split
-        self.split_tag, self.size = SPLITS[split]
-
-    def factor_values(self, indices: np.ndarray) -> np.ndarray:
-        indices = self.check_indices(indices).reshape(-1)
-        values = np.empty((indices.size, len(self.factors)), dtype=np.float64)
-        for column, factor in enumerate(self.factors):
-            uniform = hashed_uniform(FACTOR_DOMAIN, self.split_tag, indices, column)
-            if factor.kind == "discrete":
-                values[:, column] = factor.low + np.floor(uniform * factor.values)
-            else:
-                values[:, column] = factor.low + uniform * (factor.high - factor.low)
-        return values
+    splits = SPLITS
+    factor_domain = FACTOR_DOMAIN
 
     def render(self, factor_values: np.ndarray) -> np.ndarray:
         values = np.asarray(factor_values, dtype=np.float64).reshape(-1, len(self.factors))

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from .base import Factor, RenderedDataset, hashed_uniform
+from .base import Factor, HashedFactorsDataset, hashed_uniform
 
 SIZE = 32  # image height and width in pixels
 SUPERSAMPLE = 2  # rays per pixel along each axis, averaged (anti-aliasing)
@@ -165,7 +165,7 @@ def ray_cast(factor_values: np.ndarray, samples: int = SIZE * SUPERSAMPLE) -> tu
     return brightness, part
 
 
-class Faces3D(RenderedDataset):
+class Faces3D(HashedFactorsDataset):
     """Heads of 100 identities turned, tilted, lit and widened: five known factors, continuous
     ones among them, in place of the paper's 3D faces, whose renders cannot be redistributed."""
 
@@ -179,22 +179,8 @@ class Faces3D(RenderedDataset):
         Factor("identity", "discrete", 0.0, IDENTITIES - 1.0, IDENTITIES),
     )
 
-    def __init__(self, split: str = "train"):
-        if split not in SPLITS:
-            raise ValueError(f"unknown split {split!r}; use train or test")
-        self.split = split
-        self.split_tag, self.size = SPLITS[split]
-
-    def factor_values(self, indices: np.ndarray) -> np.ndarray:
-        indices = self.check_indices(indices).reshape(-1)
-        values = np.empty((indices.size, len(self.factors)), dtype=np.float64)
-        for column, factor in enumerate(self.factors):
-            uniform = hashed_uniform(FACTOR_DOMAIN, self.split_tag, indices, column)
-            if factor.kind == "discrete":
-                values[:, column] = factor.low + np.floor(uniform * factor.values)
-            else:
-                values[:, column] = factor.low + uniform * (factor.high - factor.low)
-        return values
+    splits = SPLITS
+    factor_domain = FACTOR_DOMAIN
 
     def render(self, factor_values: np.ndarray) -> np.ndarray:
         values = np.asarray(factor_values, dtype=np.float64).reshape(-1, len(self.factors))
