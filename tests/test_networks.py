@@ -10,6 +10,7 @@ from infogan.networks import (
     ARCHITECTURES,
     Discriminator,
     Generator,
+    PairClassifier,
     Linear,
     NetworkError,
     SamePadConv2d,
@@ -171,6 +172,13 @@ HAND_COUNTS = {
                conv(1, 64, True) + conv(64, 128, False) + bn(128) + conv(128, 256, False) + bn(256)
                + conv(256, 256, False) + bn(256) + conv(256, 256, False) + bn(256)
                + fc(8 * 8 * 256, 1024, False) + bn(1024) + heads(1024, 62)),
+    # InfoGAN-CR's dSprites network: latent 5 + 5 = 10; Q: 5 x (mean, log-std) = 10; D has spectral
+    # norm (no extra parameters) and no batch norm, so every D layer has a bias
+    "sprites": ("cont:5", 5,
+                fc(10, 128, False) + bn(128) + fc(128, 4 * 4 * 64, False) + bn(4 * 4 * 64)
+                + conv(64, 64, False) + bn(64) + conv(64, 32, False) + bn(32) + conv(32, 32, False) + bn(32) + conv(32, 1, True),
+                conv(1, 32, True) + conv(32, 32, True) + conv(32, 64, True) + conv(64, 64, True) + fc(4 * 4 * 64, 128, True)
+                + fc(128, 1, True) + fc(128, 128, True) + fc(128, 10, True)),
 }
 
 
@@ -196,6 +204,29 @@ def test_each_network_maps_latents_to_its_image_shape_in_unit_range_and_back(net
     assert images.min() >= 0 and images.max() <= 1
     d, q = model.discriminator(images)
     assert d.shape == (3,) and q.shape == (3, model.spec.output_width)
+
+
+def test_spectral_norm_networks_start_from_the_papers_init_and_keep_every_layer_at_unit_norm():
+    torch.manual_seed(0)
+    discriminator = Discriminator(10, network="sprites")
+    init_weights(discriminator)
+    for _ in range(30):  # each training-mode pass runs one step of the power iteration
+        discriminator(torch.rand(8, 1, 64, 64))
+    layers = [m for m in discriminator.modules() if isinstance(m, (nn.Linear, nn.Conv2d))]
+    assert len(layers) == 8 and not any(isinstance(m, nn.BatchNorm1d | nn.BatchNorm2d) for m in discriminator.modules())
+    for layer in layers:
+        assert layer.parametrizations.weight.original.std().item() == pytest.approx(0.02, rel=0.2)
+        matrix = layer.weight.detach().flatten(1)
+        assert torch.linalg.matrix_norm(matrix, ord=2).item() == pytest.approx(1.0, rel=0.1)
+
+
+@pytest.mark.parametrize("network", ["mnist", "sprites"])
+def test_the_pair_classifier_reads_two_images_and_scores_each_code(network):
+    shape = ARCHITECTURES[network].image_shape
+    classifier = PairClassifier(4, network=network)
+    first, second = torch.rand(6, *shape), torch.rand(6, *shape)
+    assert classifier(first, second).shape == (6, 4)
+    assert classifier.trunk[0].in_channels == 2 * shape[0]
 
 
 def test_same_pad_convolution_keeps_the_size_and_pads_one_before_two_after():

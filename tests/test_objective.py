@@ -66,3 +66,54 @@ def test_an_uninformative_q_scores_minus_the_entropy_of_a_categorical_code():
     spec = LatentSpec.parse("cat:4", noise=0)
     uniform_logits = torch.zeros(5, 4)
     assert spec.log_q(uniform_logits, {"c1": torch.arange(5) % 4})["c1"].item() == pytest.approx(-math.log(4))
+
+
+# --- InfoGAN-CR's contrastive term ---------------------------------------------------------------
+
+
+def test_contrastive_pairs_share_the_noise_and_exactly_the_chosen_code():
+    torch.manual_seed(0)
+    spec = LatentSpec.parse("cat:4,cont:2", noise=3)
+    objective = Objective(TrainConfig(codes="cat:4,cont:2", noise=3, cr_weight=1.0), spec)
+    first, second, shared = objective.contrastive_pairs(400)
+    assert first.shape == second.shape == (400, spec.input_width) and shared.shape == (400,)
+    assert set(shared.tolist()) == {0, 1, 2}
+    assert torch.equal(first[:, :3], second[:, :3])  # the noise
+    slices = {"c1": slice(3, 7), "c2": slice(7, 8), "c3": slice(8, 9)}
+    for index, name in enumerate(slices):
+        same = (first[:, slices[name]] == second[:, slices[name]]).all(dim=1)
+        assert same[shared == index].all()
+        if name != "c1":  # continuous codes drawn apart are never equal; categories can coincide
+            assert not same[shared != index].any()
+        else:
+            assert same[shared != index].float().mean() < 0.4  # 1/4 by chance
+
+
+def test_the_contrastive_weight_is_off_then_ramps_linearly_to_its_value():
+    spec = LatentSpec.parse("cont:2", noise=3)
+    ramped = Objective(TrainConfig(codes="cont:2", noise=3, steps=100, cr_weight=2.0, cr_start=20, cr_ramp=50), spec)
+    assert [ramped.contrastive_weight(step) for step in (0, 19)] == [0.0, 0.0]
+    assert ramped.contrastive_weight(20) == pytest.approx(2.0 / 50)
+    assert ramped.contrastive_weight(44) == pytest.approx(2.0 * 25 / 50)
+    assert ramped.contrastive_weight(69) == ramped.contrastive_weight(99) == 2.0
+    at_once = Objective(TrainConfig(codes="cont:2", noise=3, steps=100, cr_weight=2.0, cr_start=89), spec)
+    assert at_once.contrastive_weight(88) == 0.0 and at_once.contrastive_weight(89) == 2.0
+    off = Objective(TrainConfig(codes="cont:2", noise=3, steps=100), spec)
+    assert all(off.contrastive_weight(step) == 0.0 for step in range(100))
+
+
+def test_the_contrastive_loss_is_the_classifiers_cross_entropy_and_reaches_g_through_both_images():
+    from infogan.networks import PairClassifier
+
+    torch.manual_seed(0)
+    spec = LatentSpec.parse("cat:4,cont:1", noise=3)
+    model = InfoGAN(spec)
+    objective = Objective(TrainConfig(codes="cat:4,cont:1", noise=3, cr_weight=1.0), spec)
+    classifier = PairClassifier(len(spec.codes))
+    first, second, shared = objective.contrastive_pairs(8)
+    images = model.generator(torch.cat([first, second])).split(8)
+    loss = objective.contrastive_loss(classifier, *images, shared)
+    expected = -torch.log_softmax(classifier(*images), dim=1)[torch.arange(8), shared].mean()
+    assert loss.item() == pytest.approx(expected.item(), rel=1e-6)
+    loss.backward()
+    assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in model.generator.parameters() if p.dim() > 1)

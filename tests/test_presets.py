@@ -12,7 +12,8 @@ from infogan.presets import DESCRIPTIONS, PRESETS, preset_settings
 
 # latent widths of the appendix's tables (PAPER.md section 3)
 PAPER_LATENT_WIDTH = {"mnist": 74, "svhn": 168, "celeba": 228, "faces-azimuth": 133, "faces-elevation": 133,
-                      "faces-lighting": 133, "chairs-rotation": 189, "chairs-width": 189}
+                      "faces-lighting": 133, "chairs-rotation": 189, "chairs-width": 189,
+                      "sprites": 10, "sprites-cr": 10}  # InfoGAN-CR's dSprites: 5 + 5 Unif(-1, 1)
 
 
 @pytest.mark.parametrize("name", list(PRESETS))
@@ -21,6 +22,15 @@ def test_each_preset_is_valid_and_has_the_papers_latent_width(name):
     assert config.latent_spec().input_width == PAPER_LATENT_WIDTH[name]
     assert config.network in ARCHITECTURES and config.dataset in SOURCES
     assert config.preset == name and name in DESCRIPTIONS
+
+
+def test_the_sprites_presets_follow_infogan_crs_dsprites_code_and_differ_only_in_the_contrastive_term():
+    plain, contrastive = TrainConfig.from_preset("sprites"), TrainConfig.from_preset("sprites-cr")
+    assert (plain.lr_g, plain.lr_d, plain.lambda_cont, plain.learn_std, plain.batch_size) == (1e-3, 2e-3, 0.05, False, 64)
+    assert plain.resolved_network() == "sprites" and plain.cr_weight == 0
+    assert contrastive.cr_weight == 2.0
+    differing = {k for k, v in plain.to_dict().items() if contrastive.to_dict()[k] != v}
+    assert differing == {"preset", "cr_weight", "cr_start", "cr_ramp"}
 
 
 def test_the_mnist_preset_is_the_default_recipe():

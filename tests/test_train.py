@@ -290,3 +290,17 @@ def test_an_unreachable_target_trains_every_step(tmp_path, quick_config):
 def test_impossible_targets_are_refused(tmp_path, quick_config, settings, message):
     with pytest.raises(ConfigError, match=message):
         train(quick_config(**settings), tmp_path / "run", progress=False)
+
+
+def test_an_infogan_cr_run_checkpoints_its_classifier_and_resumes_exactly(tmp_path, quick_config):
+    settings = dict(log_every=2, checkpoint_every=4, sample_every=4, eval_every=0, cr_weight=1.0, cr_start=2)
+    train(quick_config(steps=8, **settings), tmp_path / "straight", progress=False)
+    train(quick_config(steps=4, **settings), tmp_path / "resumed", progress=False)
+    train(quick_config(steps=8, **settings), tmp_path / "resumed", resume=True, progress=False)
+    straight, resumed = load_checkpoint(tmp_path / "straight"), load_checkpoint(tmp_path / "resumed")
+    for key in ("generator", "discriminator", "pair_classifier"):
+        assert same_tensors(straight[key], resumed[key])
+    assert straight["opt_cr"]["state"]  # the classifier was trained
+    rows = read_log(tmp_path / "straight")
+    assert [row["cr_weight"] for row in rows] == [0.0, 1.0, 1.0, 1.0]  # on from step 2 of 8
+    assert rows[0]["loss_cr"] == 0.0 and all(math.isfinite(row["loss_cr"]) and row["loss_cr"] > 0 for row in rows[1:])

@@ -1,4 +1,4 @@
-"""The ``infogan`` command: train, presets, evaluate, traverse, sample, plot-mi, plot-accuracy."""
+"""The ``infogan`` command: train, presets, evaluate, feature-net, traverse, sample, plot-mi, plot-accuracy."""
 
 from __future__ import annotations
 
@@ -48,6 +48,10 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     add("--lambda-real", type=float, default=S, help="weight of a balanced-clustering term for Q's category on real images (default 0)")
     add("--info-in-d", dest="info_in_d", action="store_true", default=S, help="D's loss also maximises the information term (default)")
     add("--no-info-in-d", dest="info_in_d", action="store_false", default=S, help="only Q's head and G learn the information term")
+    add("--cr-weight", type=float, default=S, help="InfoGAN-CR: final weight of the contrastive term (pairs sharing one code; default 0 = off)")
+    add("--cr-start", type=int, default=S, help="InfoGAN-CR: the update at which the term switches on (default 0)")
+    add("--cr-ramp", type=int, default=S, help="InfoGAN-CR: updates over which its weight then rises to --cr-weight (default 0: at once)")
+    add("--lr-cr", type=float, default=S, help="InfoGAN-CR: the pair classifier's learning rate (default 2e-3)")
     add("--leaky-slope", type=float, default=S, help="leaky ReLU slope in D (default 0.1, paper; official code 0.01)")
     add("--lr-d", type=float, default=S, help="D and Q learning rate (default 2e-4)")
     add("--lr-g", type=float, default=S, help="G learning rate (default 1e-3)")
@@ -156,6 +160,20 @@ def command_evaluate(args) -> int:
     return 0
 
 
+def command_feature_net(args) -> int:
+    from .metrics.quality import default_feature_net_path, feature_heads, save_feature_net, train_feature_net
+
+    dataset = data.load_dataset(args.dataset, "train", args.data_dir, args.verify_data)
+    feature_heads(dataset)  # a dataset with nothing to learn fails before any training
+    net, report = train_feature_net(dataset, steps=args.steps, batch_size=args.batch_size, seed=args.seed, progress=not args.quiet)
+    path = save_feature_net(net, args.out or default_feature_net_path(dataset.name))
+    print(f"feature net for {dataset.name}, {args.steps} steps; accuracy on {report['holdout']} held-out images:")
+    for head, accuracy in report["accuracy"].items():
+        print(f"  {head:<12}{100 * accuracy:6.2f} %")
+    print(f"saved {path}")
+    return 0
+
+
 def command_presets(args) -> int:
     for name, settings in PRESETS.items():
         print(f"{name}: {DESCRIPTIONS[name]}")
@@ -246,6 +264,57 @@ def command_plot_accuracy(args) -> int:
     return 0
 
 
+def recorded_accuracy(run) -> float | None:
+    """The test accuracy ``infogan evaluate`` wrote for a run, if any; shown, never used to choose."""
+    try:
+        accuracy = json.loads((Path(run) / "eval.json").read_text())["accuracy"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return float(accuracy) if isinstance(accuracy, (int, float)) else None
+
+
+def command_select(args) -> int:
+    from .metrics.centrality import centrality
+
+    if len(args.runs) < 2:
+        raise ConfigError(f"select compares runs: give at least 2, got {len(args.runs)}")
+    if args.votes is not None and args.votes < 2:
+        raise ConfigError(f"--votes must be at least 2, got {args.votes}")
+    models = [load_model(run) for run in args.runs]
+    shapes = [tuple(model.image_shape) for model in models]
+    if len(set(shapes)) > 1:
+        listed = ", ".join(f"{run} {'x'.join(map(str, shape))}" for run, shape in zip(args.runs, shapes))
+        raise ConfigError(f"the runs make images of different shapes ({listed}); compare runs of one dataset")
+    votes = {} if args.votes is None else {"num_train": args.votes, "num_eval": max(1, args.votes // 2)}
+    pairs, done = len(models) * (len(models) - 1), []
+
+    def report(encoder, source, score):
+        done.append(score)
+        print(f"[{len(done)}/{pairs}] Q of {args.runs[encoder]} on the codes of {args.runs[source]}: {score:.3f}", file=sys.stderr)
+
+    result = centrality(models, seed=args.seed, progress=report, **votes)
+    accuracies = [recorded_accuracy(run) for run in args.runs]
+    ranks = {index: rank for rank, index in enumerate(np.argsort(-np.array(result["centrality"]), kind="stable"), 1)}
+    width = max(len(str(run)) for run in args.runs) + 2
+    shown = any(a is not None for a in accuracies)
+    print(f"{'run':<{width}}{'centrality':>11}{'rank':>6}" + (f"{'accuracy*':>11}" if shown else ""))
+    for index, run in enumerate(args.runs):
+        line = f"{str(run):<{width}}{result['centrality'][index]:>11.3f}{ranks[index]:>6}"
+        if shown:
+            line += f"{'-' if accuracies[index] is None else f'{100 * accuracies[index]:.2f} %':>11}"
+        print(line)
+    if shown:
+        print("* from each run's eval.json, for information only: the choice uses no labels")
+    selected = result["selected"]
+    print(f"keep: {args.runs[selected]} (most central: mean FactorVAE agreement {result['centrality'][selected]:.3f} with the other runs)")
+    if args.json:
+        out = Path(args.json)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps({"runs": [str(run) for run in args.runs], **result, "eval_accuracy": accuracies}, indent=2) + "\n")
+        print(f"written {out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="infogan", description="InfoGAN: interpretable latent codes without labels.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -264,6 +333,17 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--factor-samples", type=int, default=10000, help="test images for the factor x code table (rendered data)")
     evaluate.add_argument("--no-data", "--no-accuracy", dest="no_data", action="store_true", help="information bounds only (no data needed)")
     evaluate.set_defaults(handler=command_evaluate)
+
+    feature = commands.add_parser("feature-net", help="train the classifier whose features FID and KID compare, on a dataset's labels or known factors")
+    feature.add_argument("--dataset", required=True, choices=list(data.SOURCES))
+    feature.add_argument("--data-dir", help="data root (default $INFOGAN_DATA, then the cache)")
+    feature.add_argument("--no-verify", dest="verify_data", action="store_false", help="skip checksum checks (your own files under a dataset's name)")
+    feature.add_argument("--out", help="file to write (default: the cache's feature-nets/<dataset>.pt)")
+    feature.add_argument("--steps", type=int, default=2000, help="training updates (default 2000)")
+    feature.add_argument("--batch-size", type=int, default=128)
+    feature.add_argument("--seed", type=int, default=0)
+    feature.add_argument("--quiet", action="store_true", help="no progress bar")
+    feature.set_defaults(handler=command_feature_net)
 
     traverse = commands.add_parser("traverse", help="the paper's Figure 2: sweep each code, others fixed")
     traverse.add_argument("run")
@@ -296,6 +376,13 @@ def build_parser() -> argparse.ArgumentParser:
     plot.add_argument("--max-step", type=int)
     plot.add_argument("--out", help="PNG path (default FIRST_RUN/figures/accuracy.png)")
     plot.set_defaults(handler=command_plot_accuracy)
+
+    select = commands.add_parser("select", help="InfoGAN-CR's ModelCentrality: pick, without labels, the run whose codes the other runs agree with most")
+    select.add_argument("runs", nargs="+", metavar="RUN")
+    select.add_argument("--seed", type=int, default=0, help="seed of the generated images")
+    select.add_argument("--votes", type=int, help="batches voting for each FactorVAE score's dimension -> code table, with half as many scoring it (default 100; FactorVAE's usual 10000 takes hours)")
+    select.add_argument("--json", metavar="FILE", help="also write the scores, agreement matrix and centralities to FILE")
+    select.set_defaults(handler=command_select)
     return parser
 
 

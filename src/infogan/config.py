@@ -35,6 +35,11 @@ class TrainConfig:
     lambda_real: float = 0.0  # weight of I(x_real; Q's category), a balanced-clustering term on real images
     lambda_invariant: float = 1.0  # weight of log Q(c_cat | randomly rotated/shifted/scaled G(z, c)); 0 is the paper's objective
     info_in_d: bool = True  # official code: D's loss also subtracts lambda*L_I, so the shared trunk learns it
+    # InfoGAN-CR (Lin et al. 2020): a classifier tells which code two images share; G helps it
+    cr_weight: float = 0.0  # the contrastive term's final weight (0: off; InfoGAN-CR's dSprites: 2)
+    cr_start: int = 0  # the update at which the term switches on (InfoGAN-CR's dSprites: 288,000 of 322,560)
+    cr_ramp: int = 0  # updates over which its weight then rises linearly to cr_weight (0: at once)
+    lr_cr: float = 2e-3  # the pair classifier's learning rate (InfoGAN-CR's dSprites)
     # networks and optimisation
     network: str = "auto"  # one of networks.ARCHITECTURES; auto: the dataset's own (mnist for MNIST, ...)
     leaky_slope: float = 0.1  # paper; the official code uses 0.01
@@ -64,7 +69,10 @@ class TrainConfig:
         for name in ("lr_d", "lr_g"):
             if not getattr(self, name) > 0:
                 raise ConfigError(f"{name} must be positive, got {getattr(self, name)}")
-        for name in ("lambda_cat", "lambda_cont", "lambda_real", "lambda_invariant", "info_weight_g", "eval_every", "threads"):
+        if not self.lr_cr > 0:
+            raise ConfigError(f"lr_cr must be positive, got {self.lr_cr}")
+        for name in ("lambda_cat", "lambda_cont", "lambda_real", "lambda_invariant", "info_weight_g", "cr_weight", "cr_start", "cr_ramp",
+                     "eval_every", "threads"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"{name} must be >= 0, got {getattr(self, name)}")
         if not 0 <= self.stop_at_accuracy <= 1:

@@ -82,6 +82,7 @@ class Architecture:
     trunk_convs: tuple[tuple[int, int, bool], ...]
     trunk_fc: int
     description: str
+    discriminator_norm: str = "batch"  # "spectral": D and Q use spectral norm and no batch norm (InfoGAN-CR)
 
 
 ARCHITECTURES = {
@@ -98,6 +99,9 @@ ARCHITECTURES = {
         Architecture("chairs", (1, 64, 64), (1024,), (256, 8, 8), ((256, 1, True), (256, 1, True), (128, 2, True), (64, 2, True)),
                      "sigmoid", ((64, 2, False), (128, 2, True), (256, 2, True), (256, 1, True), (256, 1, True)), 1024,
                      "3D chairs (table 5): 64x64 gray"),
+        Architecture("sprites", (1, 64, 64), (128,), (64, 4, 4), ((64, 2, True), (32, 2, True), (32, 2, True)), "sigmoid",
+                     ((32, 2, False), (32, 2, False), (64, 2, False), (64, 2, False)), 128,
+                     "dSprites (InfoGAN-CR's network): 64x64 gray, spectral norm in D", "spectral"),
     )
 }
 
@@ -174,6 +178,28 @@ class Generator(nn.Module):
         return self.upconv(start).float()  # float32 images under bf16 autocast too
 
 
+def discriminator_trunk(spec: Architecture, channels: int, leaky_slope: float) -> tuple[nn.Sequential, int]:
+    """The table's convolutions (and FC layer) on ``channels`` input channels; returns the trunk
+    and the width of its features. Spectral-norm networks have no batch norm."""
+    batch = spec.discriminator_norm == "batch"
+    layers, (height, width) = [], spec.image_shape[1:]
+    for out, stride, batchnorm in spec.trunk_convs:
+        layers.append(normed(conv(channels, out, stride, bias=not (batchnorm and batch), transposed=False), spec))
+        layers += [nn.BatchNorm2d(out), nn.LeakyReLU(leaky_slope)] if batchnorm and batch else [nn.LeakyReLU(leaky_slope)]
+        channels, height, width = out, height // stride, width // stride
+    layers.append(nn.Flatten())
+    features = channels * height * width
+    if spec.trunk_fc:
+        layers.append(normed(Linear(features, spec.trunk_fc, bias=not batch), spec))
+        layers += [nn.BatchNorm1d(spec.trunk_fc), nn.LeakyReLU(leaky_slope)] if batch else [nn.LeakyReLU(leaky_slope)]
+        features = spec.trunk_fc
+    return nn.Sequential(*layers), features
+
+
+def normed(layer: nn.Module, spec: Architecture) -> nn.Module:
+    return nn.utils.parametrizations.spectral_norm(layer) if spec.discriminator_norm == "spectral" else layer
+
+
 class Discriminator(nn.Module):
     """Shared trunk: 4x4 convolutions (the first without BN) with leaky ReLUs, then FC1024-BN-lReLU
     where the table has it; D head FC->1 (a logit); Q head FC128-BN-lReLU-FC -> each code's
@@ -182,24 +208,14 @@ class Discriminator(nn.Module):
     def __init__(self, q_width: int, leaky_slope: float = 0.1, network: str = "mnist"):
         super().__init__()
         spec = architecture(network)
-        layers, channels = [], spec.image_shape[0]
-        height, width = spec.image_shape[1:]
-        for out, stride, batchnorm in spec.trunk_convs:
-            layers.append(conv(channels, out, stride, bias=not batchnorm, transposed=False))
-            layers += [nn.BatchNorm2d(out), nn.LeakyReLU(leaky_slope)] if batchnorm else [nn.LeakyReLU(leaky_slope)]
-            channels, height, width = out, height // stride, width // stride
-        layers.append(nn.Flatten())
-        features = channels * height * width
-        if spec.trunk_fc:
-            layers += [Linear(features, spec.trunk_fc, bias=False), nn.BatchNorm1d(spec.trunk_fc), nn.LeakyReLU(leaky_slope)]
-            features = spec.trunk_fc
-        self.trunk = nn.Sequential(*layers)
-        self.d_head = Linear(features, 1)
+        self.trunk, features = discriminator_trunk(spec, spec.image_shape[0], leaky_slope)
+        batch = spec.discriminator_norm == "batch"
+        self.d_head = normed(Linear(features, 1), spec)
         self.q_head = nn.Sequential(
-            Linear(features, 128, bias=False),
-            nn.BatchNorm1d(128),
+            normed(Linear(features, 128, bias=not batch), spec),
+            *([nn.BatchNorm1d(128)] if batch else []),
             nn.LeakyReLU(leaky_slope),
-            Linear(128, q_width),
+            normed(Linear(128, q_width), spec),
         )
 
     def forward(self, images: torch.Tensor, detach_q: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
@@ -212,11 +228,26 @@ class Discriminator(nn.Module):
         return d.float(), q.float()  # losses and log-likelihoods in float32, also under bf16 autocast
 
 
+class PairClassifier(nn.Module):
+    """InfoGAN-CR's contrastive classifier: D's trunk on two images stacked along the channels,
+    then a logit per code, saying which code the two images share."""
+
+    def __init__(self, codes: int, leaky_slope: float = 0.1, network: str = "mnist"):
+        super().__init__()
+        spec = architecture(network)
+        self.trunk, features = discriminator_trunk(spec, 2 * spec.image_shape[0], leaky_slope)
+        self.head = Linear(features, codes)
+
+    def forward(self, first: torch.Tensor, second: torch.Tensor) -> torch.Tensor:
+        return self.head(self.trunk(torch.cat([first, second], dim=1))).float()
+
+
 def init_weights(module: nn.Module) -> None:
     """N(0, 0.02) weights as in the official code; BatchNorm scale N(1, 0.02), biases 0."""
     for m in module.modules():
         if isinstance(m, (nn.Linear, nn.Conv2d, nn.ConvTranspose2d)):
-            nn.init.normal_(m.weight, 0.0, 0.02)
+            parametrized = nn.utils.parametrize.is_parametrized(m, "weight")
+            nn.init.normal_(m.parametrizations.weight.original if parametrized else m.weight, 0.0, 0.02)
             if m.bias is not None:
                 nn.init.zeros_(m.bias)
         elif isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)):

@@ -5,7 +5,9 @@ trunk learns it when ``info_in_d``; Q's head learns it either way, with D's opti
 official code). G's loss: the non-saturating GAN loss minus ``info_weight_g * lambda * log Q(c|x)``.
 Both add the optional invariance term (Q recognises the categorical codes through small random
 rotations, shifts and scalings of G's images) and the optional balanced-clustering term on real
-images (D's loss only).
+images (D's loss only). InfoGAN-CR's contrastive term (``cr_weight``): G makes pairs of images that
+share one code's value (and the noise); a classifier learns which code they share, and G lowers
+the same cross-entropy, so that each code changes the image in its own recognisable way.
 """
 
 from __future__ import annotations
@@ -67,3 +69,28 @@ class Objective:
                 q_moved = D(apply_grid(fake, moves))[1]
             info = info + self.config.lambda_invariant * self.categorical_log_q(q_moved, codes)
         return F.softplus(-d_fake).mean() - self.config.info_weight_g * info
+
+    def contrastive_weight(self, step: int) -> float:
+        """InfoGAN-CR's weight at update ``step``: 0 before update ``cr_start``, then rising linearly
+        over ``cr_ramp`` updates to ``cr_weight``. Counted in updates, not fractions of the run, so
+        that extending a run with --resume --steps does not move the schedule."""
+        config = self.config
+        if not config.cr_weight or step < config.cr_start:
+            return 0.0
+        return config.cr_weight * (min(1.0, (step - config.cr_start + 1) / config.cr_ramp) if config.cr_ramp else 1.0)
+
+    def contrastive_pairs(self, n: int, device=None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """G's inputs for ``n`` pairs and the index of the code each pair shares: the noise is shared
+        too, every other code is drawn independently for each image."""
+        noise = self.spec.sample_noise(n, device=device)
+        first, second = self.spec.sample_codes(n, device=device), self.spec.sample_codes(n, device=device)
+        shared = torch.randint(len(self.spec.codes), (n,), device=device)
+        for index, code in enumerate(self.spec.codes):
+            second[code.name] = torch.where(shared == index, first[code.name], second[code.name])
+        return self.spec.generator_input(noise, first), self.spec.generator_input(noise, second), shared
+
+    def contrastive_loss(self, classifier, first: torch.Tensor, second: torch.Tensor, shared: torch.Tensor) -> torch.Tensor:
+        """The pair classifier's cross-entropy: its own loss, and G's extra loss (times the weight)."""
+        with self.autocast:
+            logits = classifier(first, second)
+        return F.cross_entropy(logits, shared)

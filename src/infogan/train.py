@@ -24,7 +24,7 @@ from .config import ConfigError, TrainConfig
 from .figures import category_sweep, save_grid
 from .metrics import factor_scores, labelled_accuracy
 from .model import InfoGAN
-from .networks import architecture, check_image_shape
+from .networks import PairClassifier, architecture, check_image_shape, init_weights
 from .objective import Objective
 
 
@@ -88,12 +88,16 @@ def load_data(config: TrainConfig, main: bool) -> tuple[data.Dataset, "Evaluator
     return train_set, evaluator
 
 
-def restore(state: dict, G, D, opt_d, opt_g, device: torch.device) -> tuple[int, float]:
+def restore(state: dict, G, D, opt_d, opt_g, device: torch.device, classifier=None, opt_cr=None) -> tuple[int, float]:
     """Load a checkpoint's weights, optimiser and RNG states; return its step and elapsed seconds."""
     G.load_state_dict(state["generator"])
     D.load_state_dict(state["discriminator"])
     opt_d.load_state_dict(state["opt_d"])
     opt_g.load_state_dict(state["opt_g"])
+    if classifier is not None and "pair_classifier" in state:
+        classifier.load_state_dict(state["pair_classifier"])
+        opt_cr.load_state_dict(state["opt_cr"])
+        lay_out_like_parameters(opt_cr)
     torch.set_rng_state(state["rng_cpu"])
     lay_out_like_parameters(opt_d)
     lay_out_like_parameters(opt_g)
@@ -151,11 +155,17 @@ def train_in_world(config: TrainConfig, out: Path, state: dict | None, world: di
     opt_g = torch.optim.Adam(G.parameters(), lr=config.lr_g, betas=(config.beta1, config.beta2), fused=fused)
     objective = Objective(config, spec, autocast)
     entropies = spec.entropies()
+    classifier, opt_cr = None, None
+    if config.cr_weight:  # InfoGAN-CR's pair classifier
+        classifier = PairClassifier(len(spec.codes), config.leaky_slope, model.network).to(device)
+        init_weights(classifier)
+        opt_cr = torch.optim.Adam(classifier.parameters(), lr=config.lr_cr, betas=(config.beta1, config.beta2))
 
-    step, elapsed = restore(state, G, D, opt_d, opt_g, device) if state is not None else (0, 0.0)
+    step, elapsed = restore(state, G, D, opt_d, opt_g, device, classifier, opt_cr) if state is not None else (0, 0.0)
 
     # after loading the weights: DDP starts every process from the same ones
     G_parallel, D_parallel = world.wrap(G, config.sync_batchnorm), world.wrap(D, config.sync_batchnorm)
+    classifier_parallel = world.wrap(classifier, config.sync_batchnorm) if classifier else None
     if main:
         out.mkdir(parents=True, exist_ok=True)
         (out / "config.json").write_text(json.dumps(config.to_dict(), indent=2) + "\n")
@@ -175,6 +185,7 @@ def train_in_world(config: TrainConfig, out: Path, state: dict | None, world: di
                 "opt_g": opt_g.state_dict(),
                 "rng_cpu": torch.get_rng_state(),
                 "rng_cuda": torch.cuda.get_rng_state(device) if device.type == "cuda" else None,
+                **({"pair_classifier": classifier.state_dict(), "opt_cr": opt_cr.state_dict()} if classifier else {}),
             },
             out / CHECKPOINT_NAME,
         )
@@ -182,7 +193,7 @@ def train_in_world(config: TrainConfig, out: Path, state: dict | None, world: di
     batch, n_train = config.batch_size, len(train_set)
     batches_per_epoch = n_train // batch
     order_epoch, order = -1, None
-    logged = ["loss_d", "loss_g", *(f"mi_{name}" for name in entropies)]
+    logged = ["loss_d", "loss_g", *(f"mi_{name}" for name in entropies), *(["loss_cr"] if classifier else [])]
     window_sum = torch.zeros(len(logged), dtype=torch.float64, device=device)  # summed on the device: no sync per update
     window_steps, window_start = 0, time.perf_counter()
     last = {}
@@ -207,8 +218,13 @@ def train_in_world(config: TrainConfig, out: Path, state: dict | None, world: di
 
             noise = world.shard(spec.sample_noise(batch, device=device))
             codes = {name: world.shard(value) for name, value in spec.sample_codes(batch, device=device).items()}
+            latent = spec.generator_input(noise, codes)
+            cr_weight = objective.contrastive_weight(step)
+            if cr_weight:  # InfoGAN-CR's pairs come from the same forward pass of G
+                first, second, shared = (world.shard(part) for part in objective.contrastive_pairs(batch, device))
+                latent = torch.cat([latent, first, second])
             with autocast:
-                fake = G_parallel(spec.generator_input(noise, codes))
+                fake, *pair = G_parallel(latent).split(len(noise))
             moves = world.shard(objective.random_moves(batch, fake.shape[-2:], device))
 
             # D step (Q's head is trained here; the trunk learns L_I only when info_in_d)
@@ -217,9 +233,21 @@ def train_in_world(config: TrainConfig, out: Path, state: dict | None, world: di
             loss_d.backward()
             opt_d.step()
 
-            # G step against the updated D; D's weights get no gradients here
+            # InfoGAN-CR: the classifier learns which code each pair shares
+            loss_cr = torch.zeros((), device=device)
+            if cr_weight:
+                loss_cr = objective.contrastive_loss(classifier_parallel, pair[0].detach(), pair[1].detach(), shared)
+                opt_cr.zero_grad(set_to_none=True)
+                loss_cr.backward()
+                opt_cr.step()
+
+            # G step against the updated D (and classifier); their weights get no gradients here
             D.requires_grad_(False)
             loss_g = objective.generator_loss(D, fake, codes, moves)
+            if cr_weight:
+                classifier.requires_grad_(False)
+                loss_g = loss_g + cr_weight * objective.contrastive_loss(classifier, pair[0], pair[1], shared)
+                classifier.requires_grad_(True)
             opt_g.zero_grad(set_to_none=True)
             loss_g.backward()
             opt_g.step()
@@ -228,7 +256,8 @@ def train_in_world(config: TrainConfig, out: Path, state: dict | None, world: di
             step += 1
             if world.size > 1 and world.any(bool(interrupted)) and not interrupted:
                 interrupted.append(True)  # another process was interrupted: all stop after this update
-            window_sum += torch.stack([loss_d.detach(), loss_g.detach(), *(value.detach() for value in log_q.values())])
+            losses = [loss_d.detach(), loss_g.detach(), *(value.detach() for value in log_q.values())]
+            window_sum += torch.stack(losses + ([loss_cr.detach()] if classifier else []))
             window_steps += 1
             bar.update(1)
 
@@ -239,6 +268,8 @@ def train_in_world(config: TrainConfig, out: Path, state: dict | None, world: di
                     means[f"mi_{name}"] += entropies[name]
                 last = {"step": step, **world.mean(means)}
                 last["images_per_s"] = window_steps * batch / (now - window_start)
+                if classifier:
+                    last["cr_weight"] = cr_weight
                 last["elapsed_s"] = elapsed + now - started
                 if evaluator and (step % config.eval_every == 0 or step == config.steps):
                     model.eval()

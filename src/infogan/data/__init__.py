@@ -31,7 +31,7 @@ SOURCES = {
         Source("svhn", "svhn", False, "SVHN cropped digits, train_32x32.mat / test_32x32.mat (downloaded and verified when missing)"),
         Source("celeba", "celeba", True, "CelebA aligned JPEGs (img_align_celeba/), centre-cropped and resized"),
         Source("folder", "celeba", True, "any folder of PNG/JPEG images (--data-dir), searched recursively, resized"),
-        Source("sprites", "chairs", False, "rendered dSprites: shape, scale, orientation, x, y (737,280 images)"),
+        Source("sprites", "sprites", False, "rendered dSprites: shape, scale, orientation, x, y (737,280 images)"),
         Source("faces3d", "faces", False, "rendered shaded heads: azimuth, elevation, lighting, width, identity"),
         Source("chairs3d", "chairs", False, "rendered chairs: style, azimuth, width"),
     )
