@@ -48,7 +48,7 @@ def test_training_on_rendered_data_logs_each_factors_best_code(faces_run):
 
 
 def test_evaluate_on_rendered_data_prints_and_writes_the_factor_code_table(faces_run, capsys):
-    assert main(["evaluate", str(faces_run), "--samples", "64", "--factor-samples", "200"]) == 0
+    assert main(["evaluate", str(faces_run), "--samples", "64", "--factor-samples", "200", "--votes", "20"]) == 0
     result = json.loads((faces_run / "eval.json").read_text())
     table = result["factors"]
     assert table["factors"] == ["azimuth", "elevation", "lighting", "width", "identity"]
@@ -58,6 +58,26 @@ def test_evaluate_on_rendered_data_prints_and_writes_the_factor_code_table(faces
     assert "accuracy" not in result
     out = capsys.readouterr().out
     assert "factor x code" in out and "captured by" in out and "azimuth" in out
+    scores = result["disentanglement"]
+    names = ("factor_vae", "beta_vae", "mig", "sap", "dci_disentanglement", "dci_completeness", "dci_informativeness")
+    assert all(0 <= scores[name] <= 1 for name in names)
+    assert scores["settings"] == {"points": 200, "test_points": 100, "votes_train": 20, "votes_eval": 10}
+    assert "FactorVAE" in out and "DCI completeness" in out and "no FID/KID: no feature net for faces3d" in out
+
+
+def test_evaluate_reports_fid_and_kid_with_the_feature_net_trained_for_the_dataset(tmp_path, capsys):
+    run = tmp_path / "run"
+    assert main(["train", "--preset", "sprites-cr", "--cr-start", "0", "--out", str(run), "--eval-every", "0", *quick()]) == 0
+    assert main(["feature-net", "--dataset", "sprites", "--steps", "3", "--batch-size", "8", "--quiet"]) == 0
+    arguments = ["evaluate", str(run), "--samples", "32", "--factor-samples", "120", "--votes", "10", "--quality-samples", "64"]
+    assert main(arguments) == 0
+    result = json.loads((run / "eval.json").read_text())
+    assert result["quality"]["samples"] == 64 and result["quality"]["fid"] > 0 and np.isfinite(result["quality"]["kid"])
+    assert "FID" in capsys.readouterr().out
+    assert main([*arguments, "--no-quality", "--no-scores"]) == 0
+    assert set(json.loads((run / "eval.json").read_text())) & {"quality", "disentanglement"} == set()
+    assert main([*arguments, "--feature-net", str(tmp_path / "missing.pt")]) == 2
+    assert "missing.pt" in capsys.readouterr().err
 
 
 def test_traverse_and_sample_work_for_a_network_without_categorical_codes(faces_run, tmp_path):

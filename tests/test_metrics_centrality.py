@@ -58,7 +58,7 @@ class RandomModel:
         return images.reshape(len(images), -1) @ self.encoder
 
 
-SMALL = dict(num_train=30, num_eval=20, num_variance_estimate=500, batch_size=32)
+SMALL = dict(num_train=50, num_eval=50, num_variance_estimate=500, batch_size=32)
 
 
 @pytest.fixture(scope="module")

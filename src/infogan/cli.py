@@ -139,6 +139,23 @@ def format_table(result: dict) -> str:
         for factor, row in zip(table["factors"], table["scores"]):
             best = table["captured"][factor]
             lines.append(f"{factor:<{width}}" + "".join(f"{v:>7.2f}" for v in row) + f"   {best['code']} ({best['score']:.2f})")
+    if "disentanglement" in result:
+        scores, settings = result["disentanglement"], result["disentanglement"]["settings"]
+        lines.append(f"\ndisentanglement (disentanglement_lib's definitions; {settings['points']:,} + {settings['test_points']:,} points, "
+                     f"{settings['votes_train']:,} + {settings['votes_eval']:,} votes)")
+        names = {"factor_vae": "FactorVAE", "beta_vae": "BetaVAE", "mig": "MIG", "sap": "SAP", "dci_disentanglement": "DCI disentanglement",
+                 "dci_completeness": "DCI completeness", "dci_informativeness": "DCI informativeness"}
+        for key, name in names.items():
+            lines.append(f"  {name:<21}{scores[key]:.3f}")
+    if "quality" in result:
+        quality = result["quality"]
+        lines.append(f"\nsample quality ({quality['samples']:,} generated vs real, this project's feature net): "
+                     f"FID {quality['fid']:.2f}, KID {quality['kid']:.4f} +- {quality['kid_std']:.4f}")
+    if "separation" in result:
+        separation = result["separation"]
+        parts = ", ".join(f"{moment}: {entry['code']} (|Spearman| {entry['spearman']:.2f}, gap {entry['gap']:.2f})"
+                          for moment, entry in separation["per_moment"].items())
+        lines.append(f"\ncontinuous codes on image moments: {parts}; separation {separation['separation']:.2f}")
     return "\n".join(lines)
 
 
@@ -147,13 +164,25 @@ def command_evaluate(args) -> int:
 
     if args.samples <= 0 or args.factor_samples <= 1:
         raise ConfigError(f"--samples must be positive and --factor-samples above 1, got {args.samples} and {args.factor_samples}")
+    if args.votes < 2 or args.quality_samples < 2:
+        raise ConfigError(f"--votes and --quality-samples must be at least 2, got {args.votes} and {args.quality_samples}")
     model = load_model(args.run)
     config = model.config
     dataset = None
     if not args.no_data:
         dataset = data.load_dataset(config.dataset, "test", args.data_dir or config.data_dir, config.verify_data, model.image_shape)
         check_image_shape(dataset.shape, model.network, config.dataset)
-    result = evaluate(model, dataset, samples=args.samples, factor_samples=args.factor_samples)
+    feature_net = None
+    if dataset is not None and not args.no_quality:
+        from .metrics.quality import default_feature_net_path, load_feature_net
+
+        path = Path(args.feature_net) if args.feature_net else default_feature_net_path(config.dataset)
+        if path.exists() or args.feature_net:
+            feature_net = load_feature_net(path)
+        else:
+            print(f"no FID/KID: no feature net for {config.dataset} at {path} (train one: infogan feature-net --dataset {config.dataset})")
+    result = evaluate(model, dataset, samples=args.samples, factor_samples=args.factor_samples, votes=args.votes,
+                      scores=not args.no_scores, feature_net=feature_net, quality_samples=args.quality_samples)
     (Path(args.run) / "eval.json").write_text(json.dumps(result, indent=2) + "\n")
     print(format_table(result))
     print(f"\nwritten {Path(args.run) / 'eval.json'}")
@@ -306,6 +335,8 @@ def command_select(args) -> int:
     if shown:
         print("* from each run's eval.json, for information only: the choice uses no labels")
     selected = result["selected"]
+    if max(result["centrality"]) == 0:
+        print("no run's Q separates any other run's codes (every score is 0): untrained or collapsed runs, the choice is arbitrary")
     print(f"keep: {args.runs[selected]} (most central: mean FactorVAE agreement {result['centrality'][selected]:.3f} with the other runs)")
     if args.json:
         out = Path(args.json)
@@ -332,6 +363,11 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--samples", type=int, default=10000, help="generated samples for the information bounds")
     evaluate.add_argument("--factor-samples", type=int, default=10000, help="test images for the factor x code table (rendered data)")
     evaluate.add_argument("--no-data", "--no-accuracy", dest="no_data", action="store_true", help="information bounds only (no data needed)")
+    evaluate.add_argument("--votes", type=int, default=1000, help="FactorVAE/BetaVAE training votes, half as many for evaluation (disentanglement_lib: 10,000)")
+    evaluate.add_argument("--no-scores", action="store_true", help="skip the disentanglement scores on rendered data")
+    evaluate.add_argument("--feature-net", metavar="FILE", help="feature net for FID/KID (default: the one infogan feature-net saved for the run's dataset, if any)")
+    evaluate.add_argument("--quality-samples", type=int, default=10000, help="generated and real images for FID/KID")
+    evaluate.add_argument("--no-quality", action="store_true", help="skip FID/KID")
     evaluate.set_defaults(handler=command_evaluate)
 
     feature = commands.add_parser("feature-net", help="train the classifier whose features FID and KID compare, on a dataset's labels or known factors")
@@ -378,7 +414,7 @@ def build_parser() -> argparse.ArgumentParser:
     plot.set_defaults(handler=command_plot_accuracy)
 
     select = commands.add_parser("select", help="InfoGAN-CR's ModelCentrality: pick, without labels, the run whose codes the other runs agree with most")
-    select.add_argument("runs", nargs="+", metavar="RUN")
+    select.add_argument("runs", nargs="+", metavar="RUN", help="run folders of one dataset to compare (at least 2)")
     select.add_argument("--seed", type=int, default=0, help="seed of the generated images")
     select.add_argument("--votes", type=int, help="batches voting for each FactorVAE score's dimension -> code table, with half as many scoring it (default 100; FactorVAE's usual 10000 takes hours)")
     select.add_argument("--json", metavar="FILE", help="also write the scores, agreement matrix and centralities to FILE")

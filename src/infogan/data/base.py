@@ -47,6 +47,19 @@ class Factor:
         index = np.floor((values - self.low) / span * bins).astype(np.int64)
         return index % bins if self.kind == "circular" else np.clip(index, 0, bins - 1)
 
+    def value_of(self, classes: np.ndarray, bins: int = 20, rng: np.random.Generator | None = None) -> np.ndarray:
+        """Factor values of integer classes, the inverse of ``discretize``: a gridded factor's grid
+        value; for a binned one a value drawn uniformly inside the bin with ``rng`` (its centre
+        without one), kept 1e-9 of a bin off the edges so that it discretizes back exactly."""
+        classes = np.asarray(classes, dtype=np.float64)
+        span = self.high - self.low
+        if self.values is not None:
+            steps = self.values if self.kind == "circular" else max(self.values - 1, 1)
+            return self.low + classes * (span / steps)
+        edge = 1e-9
+        offset = np.full(classes.shape, 0.5) if rng is None else edge + (1.0 - 2.0 * edge) * rng.random(classes.shape)
+        return self.low + (classes + offset) * (span / bins)
+
 
 class Dataset:
     """A split of uint8 images N x C x H x W, with optional labels and factor values."""

@@ -15,6 +15,7 @@ import numpy as np
 import torch
 
 from .disentanglement import factor_vae_score
+from .encoding import representation_encoder
 from .separation import generate_in_chunks
 
 NUM_TRAIN, NUM_EVAL, NUM_VARIANCE_ESTIMATE = 100, 50, 2000
@@ -93,10 +94,6 @@ class ReplayedSampler:
         if call == len(self.cache):
             self.cache.append((np.array(factors, copy=True), seed, images))
         return images
-
-
-def representation_encoder(model) -> Callable[[torch.Tensor], np.ndarray]:
-    return lambda images: model.representation(images).numpy()
 
 
 def centrality(

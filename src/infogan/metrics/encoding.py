@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Callable
+
 import numpy as np
+import torch
 
 from ..data import Dataset, to_unit_range
 
@@ -21,3 +24,8 @@ def evaluation_sample(dataset: Dataset, n: int, seed: int = 0) -> np.ndarray:
     if n >= len(dataset):
         return np.arange(len(dataset))
     return np.sort(np.random.default_rng(seed).choice(len(dataset), n, replace=False))
+
+
+def representation_encoder(model) -> Callable[[torch.Tensor], np.ndarray]:
+    """The encoder the disentanglement scores call: images in [0, 1] -> ``model.representation``."""
+    return lambda images: model.representation(images).numpy()

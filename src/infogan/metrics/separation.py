@@ -121,7 +121,7 @@ def code_separation(table: dict) -> dict:
         raise ValueError(f"need a codes x moments table with at least {len(moments)} codes, got shape {scores.shape}")
     code_rows, moment_columns = linear_sum_assignment(-scores)
     per_moment = {}
-    for row, column in zip(code_rows, moment_columns):
+    for column, row in sorted(zip(moment_columns, code_rows)):
         others = np.delete(scores[:, column], row)
         per_moment[moments[column]] = {
             "code": codes[row],
