@@ -61,7 +61,7 @@ def test_evaluate_on_rendered_data_prints_and_writes_the_factor_code_table(faces
     scores = result["disentanglement"]
     names = ("factor_vae", "beta_vae", "mig", "sap", "dci_disentanglement", "dci_completeness", "dci_informativeness")
     assert all(0 <= scores[name] <= 1 for name in names)
-    assert scores["settings"] == {"points": 200, "test_points": 100, "votes_train": 20, "votes_eval": 10}
+    assert scores["settings"] == {"points": 200, "test_points": 100, "votes_train": 20, "votes_eval": 10, "dci_model": "gbt"}
     assert "FactorVAE" in out and "DCI completeness" in out and "no FID/KID: no feature net for faces3d" in out
 
 
@@ -69,7 +69,8 @@ def test_evaluate_reports_fid_and_kid_with_the_feature_net_trained_for_the_datas
     run = tmp_path / "run"
     assert main(["train", "--preset", "sprites-cr", "--cr-start", "0", "--out", str(run), "--eval-every", "0", *quick()]) == 0
     assert main(["feature-net", "--dataset", "sprites", "--steps", "3", "--batch-size", "8", "--quiet"]) == 0
-    arguments = ["evaluate", str(run), "--samples", "32", "--factor-samples", "120", "--votes", "10", "--quality-samples", "64"]
+    arguments = ["evaluate", str(run), "--samples", "32", "--factor-samples", "120", "--votes", "10", "--quality-samples", "64",
+                 "--dci-model", "hist"]
     assert main(arguments) == 0
     result = json.loads((run / "eval.json").read_text())
     assert result["quality"]["samples"] == 64 and result["quality"]["fid"] > 0 and np.isfinite(result["quality"]["kid"])

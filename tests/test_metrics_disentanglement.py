@@ -188,10 +188,14 @@ def test_table_scores_ignore_permutation_and_positive_rescaling_of_codes():
     assert 0.05 < mig(codes, factors) < 0.9
     assert sap(moved, factors) == pytest.approx(sap(codes, factors), abs=1e-9)
     assert 0.02 < sap(codes, factors) < 0.9
-    for model in ("hist", "gbt"):
-        original, changed = dci(codes, factors, model=model), dci(moved, factors, model=model)
-        assert changed.as_dict() == pytest.approx(original.as_dict(), abs=1e-9), model
-        assert 0.05 < original.disentanglement < 0.9, model
+    original, changed = dci(codes, factors, model="hist"), dci(moved, factors, model="hist")
+    assert changed.as_dict() == pytest.approx(original.as_dict(), abs=1e-9)
+    assert 0.05 < original.disentanglement < 0.9
+    # sklearn's exact trees break ties between equally good splits (common in tiny late-stage
+    # nodes) by a random feature order, and treat values closer than 1e-7 as equal: near, not exact.
+    original, changed = dci(codes, factors, model="gbt"), dci(moved, factors, model="gbt")
+    assert changed.as_dict() == pytest.approx(original.as_dict(), abs=0.01)
+    assert 0.05 < original.disentanglement < 0.9
 
 
 def test_sap_without_standardizing_is_unit_dependent_as_disentanglement_lib():
