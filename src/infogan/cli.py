@@ -1,4 +1,4 @@
-"""The ``infogan`` command: train, presets, evaluate, feature-net, traverse, sample, plot-mi, plot-accuracy."""
+"""The ``infogan`` command: train, presets, evaluate, feature-net, select, traverse, sample, plot-mi, plot-accuracy."""
 
 from __future__ import annotations
 

@@ -247,11 +247,12 @@ def train_in_world(config: TrainConfig, out: Path, state: dict | None, world: di
             if cr_weight:
                 classifier.requires_grad_(False)
                 loss_g = loss_g + cr_weight * objective.contrastive_loss(classifier, pair[0], pair[1], shared)
-                classifier.requires_grad_(True)
             opt_g.zero_grad(set_to_none=True)
             loss_g.backward()
             opt_g.step()
             D.requires_grad_(True)
+            if classifier:
+                classifier.requires_grad_(True)
 
             step += 1
             if world.size > 1 and world.any(bool(interrupted)) and not interrupted:
