@@ -25,6 +25,7 @@ renderers' own images/s, so one sees whether rendering keeps up with training.
     python benchmarks/throughput.py                 # CPU, batch 128
     python benchmarks/throughput.py --device cuda --steps 200
     python benchmarks/throughput.py --networks      # every network, CPU
+    python benchmarks/throughput.py --networks --only sprites,sprites+cr --batch-size 64
 """
 
 from __future__ import annotations
@@ -196,7 +197,8 @@ def synthetic_root(folder: Path, size: int = 6000) -> Path:
     return folder
 
 
-NETWORK_PRESETS = {"mnist": "mnist", "svhn": "svhn", "celeba": "celeba", "faces": "faces-azimuth", "chairs": "chairs-rotation"}
+NETWORK_PRESETS = {"mnist": "mnist", "svhn": "svhn", "celeba": "celeba", "faces": "faces-azimuth", "chairs": "chairs-rotation",
+                   "sprites": "sprites", "sprites+cr": "sprites-cr"}
 
 
 def random_image_folder(folder: Path, count: int = 512) -> Path:
@@ -218,27 +220,28 @@ def rendered_per_s(name: str, batch: int, repeats: int = 5) -> float:
     return repeats * batch / (time.perf_counter() - started)
 
 
-def every_network(batch: int, steps: int, device: str, threads: int) -> dict:
-    """images/s of ``infogan.train`` per network with its preset, and each renderer's images/s."""
+def every_network(batch: int, steps: int, device: str, threads: int, only: list[str] | None = None) -> dict:
+    """images/s of ``infogan.train`` per network with its preset, and each renderer's images/s;
+    ``sprites+cr`` is the sprites network with InfoGAN-CR's term on from the first update."""
     results = {}
     with tempfile.TemporaryDirectory() as folder:
         mnist_root = synthetic_root(Path(folder) / "idx")
         pictures = random_image_folder(Path(folder) / "pictures")
         for network, preset in NETWORK_PRESETS.items():
+            if only and network not in only:
+                continue
             root, dataset = mnist_root, TrainConfig.from_preset(preset).dataset
             if network in ("svhn", "celeba"):
                 root, dataset = pictures, "folder"
-            chosen = ("network", "codes", "noise", "lambda_cat", "lambda_cont", "lambda_invariant", "lr_d", "lr_g")
+            chosen = ("network", "codes", "noise", "lambda_cat", "lambda_cont", "lambda_invariant", "lr_d", "lr_g", "learn_std",
+                      "leaky_slope", "cr_weight")
             settings = {k: v for k, v in TrainConfig.from_preset(preset).to_dict().items() if k in chosen}
             speed = package_loop(root, batch, steps, device, threads, dataset=dataset, **settings)
             row = {"preset": preset, "dataset": dataset, "trained_per_s": speed}
-            if dataset in ("faces3d", "chairs3d"):
+            if dataset in ("faces3d", "chairs3d", "sprites"):
                 row["rendered_per_s"] = rendered_per_s(dataset, batch)
             results[network] = row
-            print(f"{network:<8}{preset:<17}{dataset:<10}{speed:>10.1f}" + (f"{row['rendered_per_s']:>12.0f}" if "rendered_per_s" in row else ""), flush=True)
-    row = {"preset": "-", "dataset": "sprites", "rendered_per_s": rendered_per_s("sprites", batch)}
-    print(f"{'-':<8}{'-':<17}{'sprites':<10}{'':>10}{row['rendered_per_s']:>12.0f}")
-    results["sprites renderer"] = row
+            print(f"{network:<11}{preset:<17}{dataset:<10}{speed:>10.1f}" + (f"{row['rendered_per_s']:>12.0f}" if "rendered_per_s" in row else ""), flush=True)
     return results
 
 
@@ -251,14 +254,15 @@ def main() -> int:
     parser.add_argument("--tricks", default="reuse,onednn-linear,fused-adam,foreach-off,channels-last,compile", help="reference variants, comma-separated ('' for none)")
     parser.add_argument("--json", help="also write the figures to this file")
     parser.add_argument("--networks", action="store_true", help="measure every network of the paper (and the renderers) instead")
+    parser.add_argument("--only", help="with --networks: these networks only, comma-separated (e.g. sprites,sprites+cr)")
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
     device = torch.device(args.device)
     if args.networks:
         print(f"device {device} ({torch.get_num_threads()} threads), torch {torch.__version__}, batch {args.batch_size}")
-        print(f"{'network':<8}{'preset':<17}{'data':<10}{'trained/s':>10}{'rendered/s':>12}")
-        results = every_network(args.batch_size, args.steps, args.device, args.threads)
+        print(f"{'network':<11}{'preset':<17}{'data':<10}{'trained/s':>10}{'rendered/s':>12}")
+        results = every_network(args.batch_size, args.steps, args.device, args.threads, args.only.split(",") if args.only else None)
         if args.json:
             Path(args.json).write_text(json.dumps(results, indent=2))
         return 0
