@@ -14,6 +14,7 @@ from typing import Callable
 import numpy as np
 import torch
 
+from ..data import Factor
 from .disentanglement import factor_vae_score
 from .encoding import representation_encoder
 from .separation import generate_in_chunks
@@ -36,21 +37,24 @@ class GeneratorFactors:
         self.model = model
         self.bins = bins
         self.chunk = chunk
-        self.factor_names = tuple(code.name for code in model.spec.codes)
-        self.factor_sizes = tuple(code.categories if code.kind == "cat" else bins for code in model.spec.codes)
+        self.factors = tuple(
+            Factor(code.name, "discrete", 0.0, code.categories - 1.0, code.categories) if code.kind == "cat"
+            else Factor(code.name, "continuous", code.low, code.high)
+            for code in model.spec.codes
+        )  # fmt: skip
+        self.factor_names = tuple(factor.name for factor in self.factors)
+        self.factor_sizes = tuple(factor.values or bins for factor in self.factors)
 
     def sample_factors(self, n: int, rng: np.random.Generator) -> np.ndarray:
         return np.stack([rng.integers(0, size, n) for size in self.factor_sizes], axis=1).astype(np.int64)
 
     def code_values(self, factors: np.ndarray, rng: np.random.Generator) -> dict[str, torch.Tensor]:
         values = {}
-        for column, code in enumerate(self.model.spec.codes):
-            index = factors[:, column]
+        for column, (code, factor) in enumerate(zip(self.model.spec.codes, self.factors)):
             if code.kind == "cat":
-                values[code.name] = torch.as_tensor(index, dtype=torch.long)
+                values[code.name] = torch.as_tensor(factors[:, column], dtype=torch.long)
             else:
-                position = (index + rng.random(len(index))) / self.bins
-                values[code.name] = torch.as_tensor(code.low + (code.high - code.low) * position, dtype=torch.float32)
+                values[code.name] = torch.as_tensor(factor.value_of(factors[:, column], self.bins, rng), dtype=torch.float32)
         return values
 
     def sample_images(self, factors: np.ndarray, rng: np.random.Generator) -> torch.Tensor:
