@@ -8,7 +8,7 @@ import pytest
 
 from infogan.data.chairs3d import BACKGROUND as CHAIR_BACKGROUND
 from infogan.data.chairs3d import Chairs3D
-from infogan.data.faces3d import NOSE, Faces3D, ray_cast
+from infogan.data.faces3d import NOSE, PARTS, Faces3D, ray_cast
 from infogan.data.sprites import Sprites
 
 SIZES = {  # (dataset class, split) -> (length, image shape)
@@ -215,6 +215,19 @@ def test_faces_factors():
     assert np.allclose(bounds, [(-5 * math.pi / 12, 5 * math.pi / 12), (-math.pi / 6, math.pi / 6),
                                 (-math.radians(70), math.radians(70)), (0.8, 1.2), (0, 99)])
     assert faces.factors[4].values == 100
+
+
+def test_only_the_width_factor_sets_the_width_of_the_head():
+    """Identities differ in everything but the skull's width, so the width factor can be read from
+    the head's outline (with an identity trait on it too, no reader could pass 0.87 |Spearman|)."""
+    faces = Faces3D()
+    for width in (0.8, 1.0, 1.2):
+        rows = np.array([[0.0, 0.0, 0.0, width, identity] for identity in range(0, 100, 7)])
+        _, parts = ray_cast(rows)
+        skull_columns = (parts == PARTS.index("skull")).any(1).sum(1)
+        assert np.ptp(skull_columns) <= 2 * 2, width  # ears and hair aside, +-1 pixel of aliasing
+    narrow, wide = faces.render(np.array([[0.0, 0.0, 0.0, w, 3] for w in (0.8, 1.2)]))
+    assert (wide[0] > 40).any(0).sum() > (narrow[0] > 40).any(0).sum() + 4
 
 
 def test_turning_the_face_moves_its_nose():
