@@ -1,4 +1,4 @@
-"""The ``infogan`` command: train, presets, evaluate, feature-net, select, traverse, sample, plot-mi, plot-accuracy."""
+"""The ``infogan`` command: train, presets, evaluate, feature-net, select, traverse, sample, explore, plot, plot-mi, plot-accuracy."""
 
 from __future__ import annotations
 
@@ -272,6 +272,21 @@ def command_sample(args) -> int:
     return 0
 
 
+def command_explore(args) -> int:
+    from .explorer import make_server
+
+    server = make_server(args.run, args.host, args.port, args.device)
+    host, port = server.server_address[:2]
+    print(f"exploring {args.run} at http://{host}:{port}/ (Ctrl-C to stop)", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0
+
+
 def command_plot_mi(args) -> int:
     from .figures import plot_information
 
@@ -401,6 +416,13 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--columns", type=int, help="grid columns (default: square)")
     sample.add_argument("--scale", type=int, default=1, help="pixel upscaling of the PNG")
     sample.set_defaults(handler=command_sample)
+
+    explore = commands.add_parser("explore", help="a live page in the browser: turn each code and see the generator's output")
+    explore.add_argument("run")
+    explore.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
+    explore.add_argument("--port", type=int, default=8765, help="port (default 8765; 0 picks a free one)")
+    explore.add_argument("--device", default="cpu", help="device the generator runs on (default cpu)")
+    explore.set_defaults(handler=command_explore)
 
     plot = commands.add_parser("plot-mi", help="the paper's Figure 1: information bound against updates")
     plot.add_argument("runs", nargs="+")
