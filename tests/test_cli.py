@@ -364,6 +364,19 @@ def test_plot_accuracy_draws_the_evaluated_runs(run, tmp_path):
     assert (copy / "figures" / "accuracy.png").is_file()
 
 
+def test_plot_draws_every_curve_of_the_runs(run, tmp_path):
+    copy = tmp_path / "run"
+    shutil.copytree(run, copy)
+    assert main(["plot", str(copy), str(run)]) == 0
+    with Image.open(copy / "figures" / "curves.png") as picture:
+        assert picture.size == (1350, 640)  # losses, c1, c2, c3, accuracy
+
+
+def test_plot_of_a_folder_without_metrics_is_a_one_line_error(tmp_path, capsys):
+    assert main(["plot", str(tmp_path)]) == 2
+    assert "no metrics.jsonl in" in only_error_line(capsys.readouterr().err)
+
+
 # --- as a separate process --------------------------------------------------------------------
 
 

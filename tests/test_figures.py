@@ -11,8 +11,10 @@ from infogan.codes import LatentSpec
 from infogan.figures import (
     category_sweep,
     code_traversal,
+    curve_panels,
     image_grid,
     plot_accuracy,
+    plot_curves,
     plot_information,
     read_metrics,
     save_grid,
@@ -187,3 +189,31 @@ def test_plot_accuracy_writes_a_png_and_needs_logged_accuracy(tmp_path):
         assert picture.size == (600, 400)
     with pytest.raises(ValueError, match="has no logged 'accuracy'"):
         plot_accuracy([tmp_path / "a", tmp_path / "b"], tmp_path / "other.png")
+
+
+def test_curve_panels_follow_what_was_logged():
+    rows = [{"step": 50, "loss_d": 1.0, "loss_g": 2.0, "mi_c1": 0.3, "mi_c10": 0.1, "mi_c2": 0.2},
+            {"step": 100, "loss_d": 1.0, "loss_g": 2.0, "mi_c1": 0.4, "mi_c10": 0.1, "mi_c2": 0.2, "accuracy": 0.5,
+             "factor_width": 0.3, "factor_azimuth": 0.9}]
+    panels = curve_panels(rows, {"c1": 2.3026, "c2": 0.6931})
+    assert panels == [
+        ("losses", ["loss_d", "loss_g"], None),
+        ("L_I(c1) (nats)", ["mi_c1"], 2.3026), ("L_I(c2) (nats)", ["mi_c2"], 0.6931), ("L_I(c10) (nats)", ["mi_c10"], None),
+        ("test accuracy", ["accuracy"], None),
+        ("each factor's best code", ["factor_azimuth", "factor_width"], None),
+    ]
+
+
+def test_plot_curves_lays_out_one_panel_per_curve_three_to_a_row(tmp_path):
+    write_metrics(tmp_path / "a", [{"step": s, "loss_d": 1.0, "loss_g": 1.5, "mi_c1": s / 100} for s in (10, 20)])
+    with Image.open(plot_curves([tmp_path / "a"], tmp_path / "one.png")) as picture:
+        assert picture.size == (900, 320)  # losses and c1: two panels of 450 x 320
+    write_metrics(tmp_path / "b", [{"step": 10, "loss_d": 1.0, "loss_g": 1.5, "mi_c1": 0.1, "mi_c2": 0.1, "accuracy": 0.4}])
+    with Image.open(plot_curves([tmp_path / "a", tmp_path / "b"], tmp_path / "two.png")) as picture:
+        assert picture.size == (1350, 640)  # losses, c1, c2, accuracy: two rows of three
+
+
+def test_plot_curves_refuses_a_run_with_nothing_logged(tmp_path):
+    write_metrics(tmp_path / "a", [{"step": 10, "loss_d": 1.0, "loss_g": 1.5}])
+    with pytest.raises(ValueError, match="nothing logged up to step 5 in"):
+        plot_curves([tmp_path / "a"], tmp_path / "x.png", max_step=5)

@@ -20,7 +20,7 @@ from .presets import DESCRIPTIONS, PRESETS, preset_settings
 # settings that may change when a run is resumed; the rest define the run
 RESUMABLE = {
     "steps", "log_every", "sample_every", "checkpoint_every", "eval_every", "stop_at_accuracy",
-    "data_dir", "verify_data", "device", "threads", "sync_batchnorm", "precision",
+    "data_dir", "verify_data", "device", "threads", "sync_batchnorm", "precision", "logger",
 }
 
 
@@ -67,6 +67,7 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     add("--sample-every", type=int, default=S, help="updates between sample grids (default 500)")
     add("--checkpoint-every", type=int, default=S, help="updates between checkpoints (default 500)")
     add("--eval-every", type=int, default=S, help="updates between test-set accuracy checks; 0 = never (default 500)")
+    add("--logger", choices=["jsonl", "tensorboard"], default=S, help="tensorboard: also TensorBoard event files in RUN/tensorboard, an optional extra: pip install 'infogan[tensorboard]' (default jsonl: metrics.jsonl only, always written)")
     add("--stop-at-accuracy", type=float, default=S, metavar="A", help="stop at the first check reaching accuracy A, e.g. 0.95 (default: run every step)")
 
 
@@ -184,6 +185,10 @@ def command_evaluate(args) -> int:
     result = evaluate(model, dataset, samples=args.samples, factor_samples=args.factor_samples, votes=args.votes,
                       scores=not args.no_scores, feature_net=feature_net, quality_samples=args.quality_samples, dci_model=args.dci_model)
     (Path(args.run) / "eval.json").write_text(json.dumps(result, indent=2) + "\n")
+    if config.logger == "tensorboard":
+        from .logger import log_evaluation
+
+        log_evaluation(Path(args.run), result)
     print(format_table(result))
     print(f"\nwritten {Path(args.run) / 'eval.json'}")
     return 0
@@ -284,6 +289,13 @@ def command_explore(args) -> int:
         pass
     finally:
         server.server_close()
+    return 0
+
+
+def command_plot(args) -> int:
+    from .figures import plot_curves
+
+    print(plot_curves(args.runs, args.out or str(Path(args.runs[0]) / "figures" / "curves.png"), args.max_step))
     return 0
 
 
@@ -423,6 +435,12 @@ def build_parser() -> argparse.ArgumentParser:
     explore.add_argument("--port", type=int, default=8765, help="port (default 8765; 0 picks a free one)")
     explore.add_argument("--device", default="cpu", help="device the generator runs on (default cpu)")
     explore.set_defaults(handler=command_explore)
+
+    plot = commands.add_parser("plot", help="the loss, information, accuracy and factor curves of one or more runs, as one PNG (no TensorBoard needed)")
+    plot.add_argument("runs", nargs="+", metavar="RUN")
+    plot.add_argument("--max-step", type=int)
+    plot.add_argument("--out", help="PNG path (default FIRST_RUN/figures/curves.png)")
+    plot.set_defaults(handler=command_plot)
 
     plot = commands.add_parser("plot-mi", help="the paper's Figure 1: information bound against updates")
     plot.add_argument("runs", nargs="+")

@@ -60,6 +60,7 @@ class TrainConfig:
     checkpoint_every: int = 500
     eval_every: int = 500  # unsupervised test accuracy during training (0: never)
     stop_at_accuracy: float = 0.0  # stop at the first evaluation reaching this accuracy (0: train every step)
+    logger: str = "jsonl"  # "tensorboard": also TensorBoard event files in RUN/tensorboard (metrics.jsonl is always written)
 
     def validate(self) -> "TrainConfig":
         positive = ("batch_size", "steps", "log_every", "sample_every", "checkpoint_every")
@@ -81,6 +82,8 @@ class TrainConfig:
             raise ConfigError("stop_at_accuracy needs evaluations during training (eval_every > 0)")
         if not (0 <= self.beta1 < 1 and 0 <= self.beta2 < 1):
             raise ConfigError("beta1 and beta2 must lie in [0, 1)")
+        if self.logger not in ("jsonl", "tensorboard"):
+            raise ConfigError(f"logger must be jsonl or tensorboard, got {self.logger!r}")
         if self.precision not in ("fp32", "bf16"):
             raise ConfigError(f"precision must be fp32 or bf16, got {self.precision!r}")
         if self.device not in ("cpu", "cuda", "auto") and not self.device.startswith("cuda:"):

@@ -1,4 +1,4 @@
-"""Pictures: image grids, the paper's Figure 2 traversals and Figure 1 information curves."""
+"""Pictures: image grids, the paper's Figure 2 traversals, Figure 1 information curves and every logged curve of a run."""
 
 from __future__ import annotations
 
@@ -128,3 +128,69 @@ def plot_information(runs: list[str], code: str, path: str | os.PathLike, entrop
 def plot_accuracy(runs: list[str], path: str | os.PathLike, max_step=None) -> Path:
     """Unsupervised test accuracy against updates, per run, with the paper's 95 % marked."""
     return plot_metric(runs, "accuracy", path, "unsupervised test accuracy", 0.95, "paper: 95 %", max_step)
+
+
+def curve_panels(rows: list[dict], entropies: dict[str, float]) -> list[tuple[str, list[str], float | None]]:
+    """The panels ``plot_curves`` draws for these logged rows: (title, logged keys, dashed level)."""
+    keys = {key for row in rows for key in row}
+    panels = [("losses", [key for key in ("loss_d", "loss_g", "loss_cr") if key in keys], None)]
+    for code in sorted((key[3:] for key in keys if key.startswith("mi_")), key=lambda name: (len(name), name)):
+        panels.append((f"L_I({code}) (nats)", [f"mi_{code}"], entropies.get(code)))
+    if "accuracy" in keys:
+        panels.append(("test accuracy", ["accuracy"], None))
+    factors = sorted(key for key in keys if key.startswith("factor_"))
+    if factors:
+        panels.append(("each factor's best code", factors, None))
+    return panels
+
+
+def plot_curves(runs: list[str], path: str | os.PathLike, max_step=None) -> Path:
+    """Every logged curve of one or more runs in one picture, a panel each: the losses, each code's
+    information bound (with ``H(c)`` dashed, from the first run's settings), and the test accuracy
+    and factor scores where they were measured. Several runs: a run keeps its colour across panels."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from .config import TrainConfig
+
+    rows_of = {run: [r for r in read_metrics(run) if max_step is None or r["step"] <= max_step] for run in runs}
+    empty = [str(run) for run, rows in rows_of.items() if not rows]
+    if empty:
+        raise ValueError(f"nothing logged{'' if max_step is None else f' up to step {max_step}'} in {', '.join(empty)}")
+    entropies = {}
+    try:
+        entropies = TrainConfig.from_dict(json.loads((Path(runs[0]) / "config.json").read_text())).latent_spec().entropies()
+    except (OSError, ValueError):
+        pass
+    panels = curve_panels([row for rows in rows_of.values() for row in rows], entropies)
+
+    columns = min(3, len(panels))
+    rows = -(-len(panels) // columns)
+    figure, axes = plt.subplots(rows, columns, figsize=(4.5 * columns, 3.2 * rows), dpi=100, squeeze=False)
+    styles = ["-", "--", ":", "-."]
+    for axis, (title, panel_keys, reference) in zip(axes.flat, panels):
+        for colour, run in enumerate(runs):
+            for index, key in enumerate(panel_keys):
+                series = [(r["step"], r[key]) for r in rows_of[run] if key in r]
+                if series:
+                    name = key.removeprefix("factor_").removeprefix("loss_")
+                    label = Path(run).name + ("" if len(panel_keys) == 1 else f" {name}")
+                    if len(runs) > 1:  # colour tells the runs apart, line style the curves
+                        axis.plot(*zip(*series), color=f"C{colour % 10}", linestyle=styles[index % len(styles)], label=label)
+                    else:
+                        axis.plot(*zip(*series), color=f"C{index % 10}", label=label)
+        if reference is not None:
+            axis.axhline(reference, color="grey", linestyle="--", linewidth=1, label=f"H = {reference:.2f}")
+        axis.set_title(title)
+        axis.set_xlabel("generator updates")
+        axis.grid(alpha=0.3)
+        axis.legend(fontsize=7)
+    for axis in list(axes.flat)[len(panels):]:
+        axis.set_visible(False)
+    figure.tight_layout()
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path)
+    plt.close(figure)
+    return Path(path)

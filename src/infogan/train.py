@@ -22,6 +22,7 @@ from . import data, distributed
 from .checkpoint import CHECKPOINT_NAME, CheckpointError, load_checkpoint, save_checkpoint
 from .config import ConfigError, TrainConfig
 from .figures import category_sweep, save_grid
+from .logger import MetricsLog
 from .metrics import factor_scores, labelled_accuracy
 from .model import InfoGAN
 from .networks import PairClassifier, architecture, check_image_shape, init_weights
@@ -199,11 +200,7 @@ def train_in_world(config: TrainConfig, out: Path, state: dict | None, world: di
     last = {}
     started = time.perf_counter()
     bar = tqdm(total=config.steps, initial=step, disable=not (progress and main), dynamic_ncols=True, desc="train")
-    metrics_path = out / "metrics.jsonl"
-    if main and metrics_path.exists():  # drop lines logged after the checkpoint we resume from
-        kept = [line for line in metrics_path.read_text().splitlines() if line and json.loads(line)["step"] <= step]
-        metrics_path.write_text("".join(line + "\n" for line in kept))
-    metrics_file = open(metrics_path, "a") if main else None
+    log = MetricsLog(out, config.logger, entropies, step) if main else None
     # Ctrl-C is held until the update in flight is finished, so the checkpoint it leaves is consistent
     interrupted = []
     in_main_thread = threading.current_thread() is threading.main_thread()
@@ -280,15 +277,14 @@ def train_in_world(config: TrainConfig, out: Path, state: dict | None, world: di
                 reached = bool(config.stop_at_accuracy) and last.get("accuracy", 0.0) >= config.stop_at_accuracy
                 reached_target = world.any(reached)
                 if main:
-                    metrics_file.write(json.dumps(last) + "\n")
-                    metrics_file.flush()
+                    log.write(last)
                 bar.set_postfix(progress_summary(last, entropies), refresh=False)
                 window_sum.zero_()
                 window_steps, window_start = 0, time.perf_counter()
             if main and (step % config.sample_every == 0 or step == config.steps or reached_target):
                 model.eval()
                 grid, columns = category_sweep(model, seed=config.seed)
-                save_grid(grid, out / "samples" / f"step_{step:06d}.png", columns)
+                log.samples(save_grid(grid, out / "samples" / f"step_{step:06d}.png", columns), step)
                 G.train()
                 D.train()
             if step % config.checkpoint_every == 0 or step == config.steps or interrupted or reached_target:
@@ -297,8 +293,8 @@ def train_in_world(config: TrainConfig, out: Path, state: dict | None, world: di
         if in_main_thread:
             signal.signal(signal.SIGINT, previous_handler)
         bar.close()
-        if metrics_file:
-            metrics_file.close()
+        if log:
+            log.close()
     if interrupted:
         raise KeyboardInterrupt
     return last or {"step": step}
