@@ -8,6 +8,7 @@ within a few dozen updates.
 
 from __future__ import annotations
 
+import os
 import urllib.request
 from pathlib import Path
 
@@ -74,6 +75,20 @@ def make_data_root(root: Path, train_size: int, test_size: int, seed: int = 0) -
         labels = np.arange(size) % CLASSES
         rng.shuffle(labels)
         write_split(folder, prefix, labels, rng)
+    return root
+
+
+# The real data root that .ci/run passes in, read before ``isolated_environment`` hides it from
+# every other test: only tests that say they need real data use it.
+REAL_DATA_ROOT = os.environ.get("INFOGAN_DATA")
+
+
+@pytest.fixture(scope="session")
+def real_data_root() -> Path:
+    """The real data root ($INFOGAN_DATA when the tests started) holding MNIST, or a skip."""
+    root = Path(REAL_DATA_ROOT) if REAL_DATA_ROOT else None
+    if root is None or not (root / "mnist" / "t10k-labels-idx1-ubyte.gz").exists():
+        pytest.skip("needs the real MNIST: set INFOGAN_DATA to a folder holding mnist/ (as .ci/run does)")
     return root
 
 
