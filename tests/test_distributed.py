@@ -4,7 +4,9 @@ in sync, and resuming their checkpoint on one process."""
 import json
 import os
 import shutil
+import signal
 import subprocess
+import time
 import sys
 
 import pytest
@@ -100,7 +102,7 @@ def test_two_processes_train_in_sync_and_rank_zero_writes_the_run(two_process_ru
     assert [row["step"] for row in log] == [2, 4]  # one writer
     assert all("accuracy" in row for row in log)
     assert result.stdout.count("done:") == 1
-    assert sorted(p.name for p in out.iterdir()) == ["checkpoint.pt", "config.json", "metrics.jsonl", "samples"]
+    assert sorted(p.name for p in out.iterdir()) == ["best.pt", "checkpoint.pt", "config.json", "metrics.jsonl", "samples"]
 
 
 def test_a_two_process_checkpoint_resumes_on_one_process(two_process_run, tmp_path, tiny_data_root):
@@ -111,3 +113,27 @@ def test_a_two_process_checkpoint_resumes_on_one_process(two_process_run, tmp_pa
     assert last["step"] == 6 and load_checkpoint(out)["step"] == 6
     log = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
     assert [row["step"] for row in log] == [2, 4, 6]
+
+
+def test_sigterm_to_one_process_stops_every_process_after_one_checkpoint(tiny_data_root, tmp_path):
+    """A scheduler may signal only some of the processes: they agree to stop after the same update."""
+    out = tmp_path / "run"
+    command = [
+        sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
+        "-m", "infogan", "train", "--out", str(out), "--data-dir", str(tiny_data_root), "--no-verify", "--quiet",
+        "--device", "cpu", "--threads", "1", "--steps", "100000", "--batch-size", "16", "--log-every", "1",
+        "--checkpoint-every", "100000", "--eval-every", "0",
+    ]  # fmt: skip
+    launcher = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "OMP_NUM_THREADS": "1"})
+    deadline = time.monotonic() + 120
+    while not ((out / "metrics.jsonl").exists() and (out / "metrics.jsonl").read_text().count("\n") >= 3):
+        assert launcher.poll() is None and time.monotonic() < deadline
+        time.sleep(0.05)
+    workers = [int(pid) for pid in subprocess.run(["pgrep", "-P", str(launcher.pid)], capture_output=True, text=True).stdout.split()]
+    assert len(workers) == 2
+    os.kill(max(workers), signal.SIGTERM)  # one worker only
+    launcher.wait(timeout=120)
+    state = load_checkpoint(out)
+    log = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
+    assert state["step"] >= 3 and state["step"] == log[-1]["step"]  # one checkpoint, at the update both stopped after
+    assert launcher.stderr.read().count("stopped by") == 1  # rank 0 reports

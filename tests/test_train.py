@@ -95,7 +95,9 @@ def test_run_folder_holds_config_samples_and_final_checkpoint(infogan_run, data_
     state = load_checkpoint(run)
     assert state["step"] == LEARNING_STEPS
     assert state["config"]["info_weight_g"] == 1.0
-    assert sorted(p.name for p in run.iterdir()) == ["checkpoint.pt", "config.json", "metrics.jsonl", "samples"]
+    assert sorted(p.name for p in run.iterdir()) == ["best.pt", "checkpoint.pt", "config.json", "metrics.jsonl", "samples"]
+    best = load_checkpoint(run / "best.pt")  # the one evaluation, at the last update
+    assert best["best"] == state["best"] == {"step": LEARNING_STEPS, "score": json.loads((run / "metrics.jsonl").read_text().splitlines()[-1])["accuracy"]}
 
 
 # --- reproducibility and resuming -------------------------------------------------------------

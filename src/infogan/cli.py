@@ -6,21 +6,24 @@ import argparse
 import json
 import os
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
 
 from . import data
-from .checkpoint import CheckpointError, load_checkpoint
+from .checkpoint import CHECKPOINT_NAME, atomic_write_text, load_checkpoint
 from .codes import CodeError
 from .config import ConfigError, TrainConfig, read_config_file
-from .networks import ARCHITECTURES, NetworkError, check_image_shape
+from .errors import InfoganError, one_line
+from .networks import ARCHITECTURES, check_image_shape
 from .presets import DESCRIPTIONS, PRESETS, preset_settings
 
 # settings that may change when a run is resumed; the rest define the run
 RESUMABLE = {
     "steps", "log_every", "sample_every", "checkpoint_every", "eval_every", "stop_at_accuracy",
     "data_dir", "verify_data", "device", "threads", "sync_batchnorm", "precision", "logger",
+    "checkpoint_minutes", "keep", "lr_d", "lr_g",  # smaller learning rates are the usual cure for a diverged run
 }
 
 
@@ -66,12 +69,25 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     add("--log-every", type=int, default=S, help="updates between metrics lines (default 50)")
     add("--sample-every", type=int, default=S, help="updates between sample grids (default 500)")
     add("--checkpoint-every", type=int, default=S, help="updates between checkpoints (default 500)")
+    add("--checkpoint-minutes", type=float, default=S, metavar="M", help="also checkpoint whenever M minutes passed since the last one, so a slow machine loses at most M minutes (default 0: off)")
+    add("--keep", type=int, default=S, metavar="N", help="keep the N latest checkpoints in RUN/checkpoints besides RUN/checkpoint.pt (default 1: only the latest); RUN/best.pt keeps the best evaluation")
     add("--eval-every", type=int, default=S, help="updates between test-set accuracy checks; 0 = never (default 500)")
     add("--logger", choices=["jsonl", "tensorboard"], default=S, help="tensorboard: also TensorBoard event files in RUN/tensorboard, an optional extra: pip install 'infogan[tensorboard]' (default jsonl: metrics.jsonl only, always written)")
     add("--stop-at-accuracy", type=float, default=S, metavar="A", help="stop at the first check reaching accuracy A, e.g. 0.95 (default: run every step)")
 
 
-FLAG_KEYS = {"out", "resume", "config", "quiet", "command", "handler"}
+FLAG_KEYS = {"out", "resume", "config", "quiet", "command", "handler", "debug"}
+
+
+def saved_settings(run: Path) -> dict:
+    """The settings a run was started with: its checkpoint's, or for a run killed before its first
+    checkpoint, its config.json's."""
+    if not (run / CHECKPOINT_NAME).exists() and (run / "config.json").is_file():
+        try:
+            return json.loads((run / "config.json").read_text())
+        except ValueError:
+            raise ConfigError(f"{run / 'config.json'} is not valid JSON; the run cannot be resumed") from None
+    return load_checkpoint(run)["config"]
 
 
 def train_config_from_args(args: argparse.Namespace) -> tuple[TrainConfig, Path, bool]:
@@ -81,7 +97,7 @@ def train_config_from_args(args: argparse.Namespace) -> tuple[TrainConfig, Path,
             raise ConfigError("--config cannot be combined with --resume: a resumed run keeps its settings")
         if args.out and Path(args.out) != Path(args.resume):
             raise ConfigError("--resume RUN continues RUN in place; leave out --out")
-        settings = load_checkpoint(args.resume)["config"]
+        settings = saved_settings(Path(args.resume))
         # a setting that defines the run may be repeated (as `make demo` does), not changed
         fixed = sorted(k for k in set(flags) - RESUMABLE if flags[k] != settings.get(k))
         if fixed:
@@ -105,10 +121,11 @@ def command_train(args) -> int:
         print(f"{'resuming' if resume else 'training'} {out}: {config.latent_spec().describe()}", file=sys.stderr)
     try:
         last = train(config, out, resume=resume, progress=not args.quiet)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as stop:
+        name = getattr(stop, "signal_name", "SIGINT")
         if main_process:
-            print(f"interrupted; checkpoint saved, continue with: infogan train --resume {out}", file=sys.stderr)
-        return 130
+            print(f"stopped by {name}; checkpoint saved, continue with: infogan train --resume {out}", file=sys.stderr)
+        return 143 if name == "SIGTERM" else 130
     summary = ", ".join(f"{k} {v:.3f}" for k, v in last.items() if k.startswith(("mi_", "accuracy")))
     if main_process:
         print(f"done: {out} at step {last['step']}" + (f" ({summary})" if summary else ""))
@@ -184,7 +201,7 @@ def command_evaluate(args) -> int:
             print(f"no FID/KID: no feature net for {config.dataset} at {path} (train one: infogan feature-net --dataset {config.dataset})")
     result = evaluate(model, dataset, samples=args.samples, factor_samples=args.factor_samples, votes=args.votes,
                       scores=not args.no_scores, feature_net=feature_net, quality_samples=args.quality_samples, dci_model=args.dci_model)
-    (Path(args.run) / "eval.json").write_text(json.dumps(result, indent=2) + "\n")
+    atomic_write_text(Path(args.run) / "eval.json", json.dumps(result, indent=2) + "\n")
     if config.logger == "tensorboard":
         from .logger import log_evaluation
 
@@ -375,6 +392,7 @@ def command_select(args) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="infogan", description="InfoGAN: interpretable latent codes without labels.")
+    parser.add_argument("--debug", action="store_true", help="on an error, show the full traceback (and warnings with their source)")
     commands = parser.add_subparsers(dest="command", required=True)
 
     train = commands.add_parser("train", help="train a model (or resume one)")
@@ -464,13 +482,28 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """A warning as one line on stderr, like the errors (the source line means nothing to a user)."""
+    print(f"infogan: warning: {one_line(message)}", file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run a command; an error is one line on stderr (exit status 2, or 1 for a bug), its traceback
+    only with --debug. Ctrl-C is left to the commands that handle it."""
     args = build_parser().parse_args(argv)
-    try:
-        return args.handler(args)
-    except (ConfigError, CodeError, CheckpointError, NetworkError, data.DataError, OSError, ValueError, RuntimeError) as error:
-        print(f"infogan: error: {error}", file=sys.stderr)
-        return 2
+    with warnings.catch_warnings():
+        if not args.debug:
+            warnings.showwarning = show_warning
+        try:
+            return args.handler(args)
+        except Exception as error:
+            if args.debug:
+                raise
+            if isinstance(error, (InfoganError, OSError, ValueError, RuntimeError)):
+                print(f"infogan: error: {one_line(error)}", file=sys.stderr)
+                return 2
+            print(f"infogan: error: unexpected {type(error).__name__}: {one_line(error)} (run with --debug for the traceback)", file=sys.stderr)
+            return 1
 
 
 if __name__ == "__main__":

@@ -13,10 +13,13 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
+from .errors import InfoganError
+
 LOG_STD_MIN, LOG_STD_MAX = -5.0, 2.0  # keeps a learned Gaussian std away from 0 and infinity
+MAX_COUNT = 10_000  # K of cat:K and N of cont:N: far above the paper's (cont:10**9 would never finish parsing)
 
 
-class CodeError(ValueError):
+class CodeError(InfoganError, ValueError):
     """A code specification or code value that cannot be used."""
 
 
@@ -164,11 +167,13 @@ class LatentSpec:
             fields = part.split(":")
             try:
                 kind, count = fields[0], int(fields[1])
+                if count > MAX_COUNT:
+                    raise ValueError
                 if kind == "cat" and len(fields) == 2 and count >= 2:
                     codes.append(Categorical(f"c{len(codes) + 1}", count))
                 elif kind == "cont" and len(fields) in (2, 4) and count >= 1:
                     low, high = (float(fields[2]), float(fields[3])) if len(fields) == 4 else (-1.0, 1.0)
-                    if not low < high:
+                    if not (low < high and math.isfinite(high - low)):  # a prior needs a finite width
                         raise ValueError
                     for _ in range(count):
                         codes.append(Uniform(f"c{len(codes) + 1}", low, high, learn_std))
@@ -176,7 +181,8 @@ class LatentSpec:
                     raise ValueError
             except (ValueError, IndexError):
                 raise CodeError(
-                    f"cannot read code {part!r} in {text!r}: use cat:K (K >= 2), cont:N or cont:N:LOW:HIGH, comma-separated"
+                    f"cannot read code {part!r} in {text!r}: use cat:K (K >= 2), cont:N or cont:N:LOW:HIGH (finite LOW < HIGH), "
+                    f"comma-separated, K and N at most {MAX_COUNT}"
                 ) from None
         return cls(noise, codes, noise_prior)
 

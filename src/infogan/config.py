@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 from dataclasses import dataclass, fields
 from pathlib import Path
 
 from .codes import LatentSpec
 from .data import SOURCES
+from .errors import InfoganError
 from .networks import ARCHITECTURES
 
 
-class ConfigError(ValueError):
+class ConfigError(InfoganError, ValueError):
     """A setting that is unknown or out of range."""
 
 
@@ -58,11 +60,17 @@ class TrainConfig:
     log_every: int = 50
     sample_every: int = 500
     checkpoint_every: int = 500
+    checkpoint_minutes: float = 0.0  # also a checkpoint whenever this many minutes passed since the last (0: off)
+    keep: int = 1  # checkpoints kept: checkpoint.pt, and with N > 1 the N latest in RUN/checkpoints
     eval_every: int = 500  # unsupervised test accuracy during training (0: never)
     stop_at_accuracy: float = 0.0  # stop at the first evaluation reaching this accuracy (0: train every step)
     logger: str = "jsonl"  # "tensorboard": also TensorBoard event files in RUN/tensorboard (metrics.jsonl is always written)
 
     def validate(self) -> "TrainConfig":
+        for field in fields(self):
+            value = getattr(self, field.name)
+            if isinstance(value, float) and not math.isfinite(value):
+                raise ConfigError(f"{field.name} must be a finite number, got {value}")
         positive = ("batch_size", "steps", "log_every", "sample_every", "checkpoint_every")
         for name in positive:
             if getattr(self, name) <= 0:
@@ -73,9 +81,11 @@ class TrainConfig:
         if not self.lr_cr > 0:
             raise ConfigError(f"lr_cr must be positive, got {self.lr_cr}")
         for name in ("lambda_cat", "lambda_cont", "lambda_real", "lambda_invariant", "info_weight_g", "cr_weight", "cr_start", "cr_ramp",
-                     "eval_every", "threads"):
+                     "eval_every", "threads", "checkpoint_minutes"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"{name} must be >= 0, got {getattr(self, name)}")
+        if self.keep < 1:
+            raise ConfigError(f"keep must be at least 1 (the latest checkpoint), got {self.keep}")
         if not 0 <= self.stop_at_accuracy <= 1:
             raise ConfigError(f"stop_at_accuracy must lie in [0, 1], got {self.stop_at_accuracy}")
         if self.stop_at_accuracy and not self.eval_every:
@@ -138,6 +148,8 @@ def read_config_file(path: str | Path) -> dict:
         text = path.read_text()
     except OSError as error:
         raise ConfigError(f"cannot read config file {path}: {error.strerror}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"cannot read config file {path}: not UTF-8 text") from None
     try:
         if path.suffix == ".toml":
             try:
@@ -157,6 +169,6 @@ def read_config_file(path: str | Path) -> dict:
         raise
     except Exception as error:
         raise ConfigError(f"cannot parse config file {path}: {error}") from None
-    if not isinstance(data, dict):
+    if not isinstance(data, dict) or not all(isinstance(key, str) for key in data):  # YAML keys may be numbers
         raise ConfigError(f"config file {path} must hold a table of settings")
     return {key.replace("-", "_"): value for key, value in data.items()}

@@ -10,6 +10,8 @@ import numpy as np
 import torch
 from PIL import Image
 
+from .logger import read_rows
+
 
 def image_grid(images: torch.Tensor, columns: int, padding: int = 2, scale: int = 1) -> Image.Image:
     """Tile images N x C x H x W in [0, 1] (C = 1 gray, 3 colour) row by row into one picture."""
@@ -31,9 +33,12 @@ def image_grid(images: torch.Tensor, columns: int, padding: int = 2, scale: int 
 
 
 def save_grid(images: torch.Tensor, path: str | os.PathLike, columns: int, scale: int = 1) -> Path:
+    """Write the grid as PNG through a temporary file and a rename: a kill never leaves half a picture."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    image_grid(images, columns, scale=scale).save(path)
+    tmp = path.with_name(path.name + ".tmp")
+    image_grid(images, columns, scale=scale).save(tmp, format="PNG")
+    os.replace(tmp, path)
     return path
 
 
@@ -88,7 +93,7 @@ def read_metrics(run: str | os.PathLike) -> list[dict]:
     path = Path(run) / "metrics.jsonl"
     if not path.exists():
         raise FileNotFoundError(f"no metrics.jsonl in {run} (is it a training run folder?)")
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    return read_rows(path)
 
 
 def plot_metric(runs: list[str], key: str, path: str | os.PathLike, ylabel: str, reference: float | None = None,

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from .checkpoint import atomic_write_text
 from .config import ConfigError
 
 TENSORBOARD_FOLDER = "tensorboard"
@@ -27,6 +28,20 @@ def tensorboard_tag(key: str) -> str | None:
     if key == "accuracy":
         return "test/accuracy"
     return None if key in ("step", "elapsed_s") else f"train/{key}"
+
+
+def read_rows(path: Path) -> list[dict]:
+    """The rows of a ``metrics.jsonl``; a line that does not parse (cut by a kill on a file system
+    that tore an append) is left out rather than failing every reader."""
+    rows = []
+    for line in path.read_text().splitlines():
+        try:
+            row = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(row, dict) and "step" in row:
+            rows.append(row)
+    return rows
 
 
 class TensorBoardLog:
@@ -70,9 +85,9 @@ class MetricsLog:
 
     def __init__(self, run: Path, logger: str, entropies: dict[str, float], resume_step: int = 0):
         path = run / "metrics.jsonl"
-        if path.exists():  # drop lines logged after the checkpoint we resume from
-            kept = [line for line in path.read_text().splitlines() if line and json.loads(line)["step"] <= resume_step]
-            path.write_text("".join(line + "\n" for line in kept))
+        if path.exists():  # drop lines logged after the checkpoint we resume from, atomically
+            kept = [json.dumps(row) for row in read_rows(path) if row["step"] <= resume_step]
+            atomic_write_text(path, "".join(line + "\n" for line in kept))
         self.tensorboard = TensorBoardLog(run, entropies, resume_step) if logger == "tensorboard" else None
         self.file = open(path, "a")
 

@@ -33,6 +33,9 @@ class InfoGAN:
     def load(cls, run: str | os.PathLike, device="cpu") -> "InfoGAN":
         """Load the networks of a training run folder (or checkpoint file), in eval mode."""
         state = load_checkpoint(run, map_location=device)
+        missing = [key for key in ("config", "generator", "discriminator", "step") if key not in state]
+        if missing:
+            raise CheckpointError(f"{run}: the checkpoint lacks {', '.join(missing)} (not written by infogan train?)")
         config = TrainConfig.from_dict(state["config"])
         model = cls.from_config(config, device)
         try:

@@ -23,6 +23,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .errors import InfoganError
+
 
 def onednn_available() -> bool:
     return torch.backends.mkldnn.is_available() and hasattr(torch.ops.mkldnn, "_linear_pointwise")
@@ -106,7 +108,7 @@ ARCHITECTURES = {
 }
 
 
-class NetworkError(ValueError):
+class NetworkError(InfoganError, ValueError):
     """An unknown network, or data that does not fit the network."""
 
 

@@ -19,8 +19,20 @@ import torch
 from tqdm import tqdm
 
 from . import data, distributed
-from .checkpoint import CHECKPOINT_NAME, CheckpointError, load_checkpoint, save_checkpoint
+from .checkpoint import (
+    BEST_NAME,
+    CHECKPOINT_NAME,
+    CheckpointError,
+    atomic_write_text,
+    check_writable,
+    checkpoint_bytes,
+    keep_history,
+    load_checkpoint,
+    remove_temporaries,
+    save_checkpoint,
+)
 from .config import ConfigError, TrainConfig
+from .errors import InfoganError
 from .figures import category_sweep, save_grid
 from .logger import MetricsLog
 from .metrics import factor_scores, labelled_accuracy
@@ -119,12 +131,46 @@ def progress_summary(last: dict, entropies: dict[str, float]) -> dict[str, str]:
     return shown
 
 
+class Stopped(KeyboardInterrupt):
+    """Training stopped by a signal (SIGINT: Ctrl-C; SIGTERM: what schedulers send) after the
+    update in flight, with a checkpoint saved."""
+
+    def __init__(self, signal_name: str):
+        super().__init__(signal_name)
+        self.signal_name = signal_name
+
+
+class DivergenceError(InfoganError, RuntimeError):
+    """A loss or a weight became NaN or infinite; nothing after the last good checkpoint was saved."""
+
+
+def divergence_message(what: str, step: int, saved_step: int | None, config: TrainConfig, out: Path) -> str:
+    kept = (f"the last good checkpoint (update {saved_step}) is kept untouched; continue from it with smaller ones: "
+            f"infogan train --resume {out} --lr-d {config.lr_d / 2:g} --lr-g {config.lr_g / 2:g}") if saved_step is not None \
+        else f"no checkpoint was written yet; start again with smaller ones (--lr-d {config.lr_d / 2:g} --lr-g {config.lr_g / 2:g})"
+    return (f"training diverged: {what} at update {step}. The usual cause is learning rates too high for this data and "
+            f"batch size (lr_d {config.lr_d:g}, lr_g {config.lr_g:g}): {kept}")
+
+
+def evaluation_score(row: dict) -> float | None:
+    """What ``best.pt`` keeps the best of: the test accuracy on labelled data, else the mean of
+    the factors' best-code scores on data with known factors."""
+    if "accuracy" in row:
+        return row["accuracy"]
+    factors = [value for key, value in row.items() if key.startswith("factor_")]
+    return sum(factors) / len(factors) if factors else None
+
+
 def train(config: TrainConfig, out_dir: str | Path, resume: bool = False, progress: bool = True) -> dict:
-    """Train (or, with ``resume``, continue) the run in ``out_dir``; returns the last logged metrics."""
+    """Train (or, with ``resume``, continue) the run in ``out_dir``; returns the last logged metrics.
+    A run killed before its first checkpoint resumes from update 0 with the settings it saved."""
     out = Path(out_dir)
-    if (out / CHECKPOINT_NAME).exists() and not resume:
+    has_checkpoint = (out / CHECKPOINT_NAME).exists()
+    if has_checkpoint and not resume:
         raise CheckpointError(f"{out} already holds a run; continue it with --resume {out} or choose another --out")
-    state = load_checkpoint(out) if resume else None
+    if resume and not has_checkpoint and not (out / "config.json").exists():
+        raise CheckpointError(f"nothing to resume in {out}: it has no checkpoint.pt and no config.json")
+    state = load_checkpoint(out) if resume and has_checkpoint else None
     config.validate()
     if config.threads:
         torch.set_num_threads(config.threads)
@@ -144,6 +190,8 @@ def train_in_world(config: TrainConfig, out: Path, state: dict | None, world: di
     torch.manual_seed(config.seed)  # the same on every process: each keeps its slice of the global batch
 
     train_set, evaluator = load_data(config, main)
+    if config.data_dir is None and train_set.data_dir is not None:
+        config.data_dir = train_set.data_dir  # found through $INFOGAN_DATA or the cache: evaluate finds it again
 
     model = InfoGAN.from_config(config, device)
     G, D, spec = model.generator, model.discriminator, model.spec
@@ -163,33 +211,61 @@ def train_in_world(config: TrainConfig, out: Path, state: dict | None, world: di
         opt_cr = torch.optim.Adam(classifier.parameters(), lr=config.lr_cr, betas=(config.beta1, config.beta2))
 
     step, elapsed = restore(state, G, D, opt_d, opt_g, device, classifier, opt_cr) if state is not None else (0, 0.0)
+    for optimizer, lr in ((opt_d, config.lr_d), (opt_g, config.lr_g)):
+        for group in optimizer.param_groups:
+            group["lr"] = lr  # a resumed run may take new learning rates (the cure for a diverged one)
+    saved_step = step if state is not None else None
+    best = (state or {}).get("best")  # {"step", "score"} of the best evaluation so far
 
     # after loading the weights: DDP starts every process from the same ones
     G_parallel, D_parallel = world.wrap(G, config.sync_batchnorm), world.wrap(D, config.sync_batchnorm)
     classifier_parallel = world.wrap(classifier, config.sync_batchnorm) if classifier else None
     if main:
-        out.mkdir(parents=True, exist_ok=True)
-        (out / "config.json").write_text(json.dumps(config.to_dict(), indent=2) + "\n")
+        check_writable(out, checkpoint_bytes(*[m for m in (G, D, classifier) if m is not None]))
+        remove_temporaries(out)
+        atomic_write_text(out / "config.json", json.dumps(config.to_dict(), indent=2) + "\n")
+
+    def check_finite() -> None:
+        """Raise on every process if a loss since the last check or a weight is NaN or infinite."""
+        bad_step = int(first_bad)
+        weights_bad = bad_step < 0 and not all(torch.isfinite(p).all() for m in (G, D) for p in m.parameters())
+        if world.any(bad_step >= 0 or weights_bad):
+            what = "a loss became NaN or infinite" if bad_step >= 0 else "the weights hold NaN or infinite values"
+            raise DivergenceError(divergence_message(what, bad_step if bad_step >= 0 else step, saved_step, config, out))
+
+    def save(path: Path) -> None:
+        """The whole training state, written atomically; a full disk leaves the previous file untouched."""
+        try:
+            save_checkpoint(
+                {
+                    "config": config.to_dict(),
+                    "step": step,
+                    "elapsed_s": elapsed + time.perf_counter() - started,
+                    "generator": G.state_dict(),
+                    "discriminator": D.state_dict(),
+                    "opt_d": opt_d.state_dict(),
+                    "opt_g": opt_g.state_dict(),
+                    "rng_cpu": torch.get_rng_state(),
+                    "rng_cuda": torch.cuda.get_rng_state(device) if device.type == "cuda" else None,
+                    "best": best,
+                    **({"pair_classifier": classifier.state_dict(), "opt_cr": opt_cr.state_dict()} if classifier else {}),
+                },
+                path,
+            )
+        except OSError as error:
+            kept = f"the previous one (update {saved_step}) is untouched" if saved_step is not None else "no earlier one exists"
+            raise CheckpointError(f"could not write {path} at update {step} ({error.strerror or error}); {kept}") from None
 
     def checkpoint():
+        nonlocal saved_step, saved_at
+        check_finite()
         world.check_in_sync(G, D)
+        saved_at = time.perf_counter()
         if not main:
             return
-        save_checkpoint(
-            {
-                "config": config.to_dict(),
-                "step": step,
-                "elapsed_s": elapsed + time.perf_counter() - started,
-                "generator": G.state_dict(),
-                "discriminator": D.state_dict(),
-                "opt_d": opt_d.state_dict(),
-                "opt_g": opt_g.state_dict(),
-                "rng_cpu": torch.get_rng_state(),
-                "rng_cuda": torch.cuda.get_rng_state(device) if device.type == "cuda" else None,
-                **({"pair_classifier": classifier.state_dict(), "opt_cr": opt_cr.state_dict()} if classifier else {}),
-            },
-            out / CHECKPOINT_NAME,
-        )
+        save(out / CHECKPOINT_NAME)
+        saved_step = step
+        keep_history(out, step, config.keep)
 
     batch, n_train = config.batch_size, len(train_set)
     batches_per_epoch = n_train // batch
@@ -197,14 +273,17 @@ def train_in_world(config: TrainConfig, out: Path, state: dict | None, world: di
     logged = ["loss_d", "loss_g", *(f"mi_{name}" for name in entropies), *(["loss_cr"] if classifier else [])]
     window_sum = torch.zeros(len(logged), dtype=torch.float64, device=device)  # summed on the device: no sync per update
     window_steps, window_start = 0, time.perf_counter()
+    first_bad = torch.full((), -1, dtype=torch.long, device=device)  # first update with a non-finite loss, on the device
     last = {}
-    started = time.perf_counter()
+    started = saved_at = time.perf_counter()
     bar = tqdm(total=config.steps, initial=step, disable=not (progress and main), dynamic_ncols=True, desc="train")
     log = MetricsLog(out, config.logger, entropies, step) if main else None
-    # Ctrl-C is held until the update in flight is finished, so the checkpoint it leaves is consistent
+    # Ctrl-C and SIGTERM are held until the update in flight is finished, so the checkpoint they leave is consistent
     interrupted = []
     in_main_thread = threading.current_thread() is threading.main_thread()
-    previous_handler = signal.signal(signal.SIGINT, lambda *_: interrupted.append(True)) if in_main_thread else None
+    stop_signals = (signal.SIGINT, signal.SIGTERM) if in_main_thread else ()
+    previous_handlers = {number: signal.signal(number, lambda number, _: interrupted.append(signal.Signals(number).name))
+                         for number in stop_signals}
     try:
         reached_target = False
         while step < config.steps and not interrupted and not reached_target:
@@ -252,8 +331,10 @@ def train_in_world(config: TrainConfig, out: Path, state: dict | None, world: di
                 classifier.requires_grad_(True)
 
             step += 1
+            finite = torch.isfinite(loss_d.detach()) & torch.isfinite(loss_g.detach()) & torch.isfinite(loss_cr.detach())
+            first_bad = torch.where(finite | (first_bad >= 0), first_bad, torch.full_like(first_bad, step))
             if world.size > 1 and world.any(bool(interrupted)) and not interrupted:
-                interrupted.append(True)  # another process was interrupted: all stop after this update
+                interrupted.append("a signal to another process")  # all stop after this update
             losses = [loss_d.detach(), loss_g.detach(), *(value.detach() for value in log_q.values())]
             window_sum += torch.stack(losses + ([loss_cr.detach()] if classifier else []))
             window_steps += 1
@@ -264,6 +345,7 @@ def train_in_world(config: TrainConfig, out: Path, state: dict | None, world: di
                 means = dict(zip(logged, (window_sum / window_steps).tolist()))
                 for name in entropies:
                     means[f"mi_{name}"] += entropies[name]
+                check_finite()
                 last = {"step": step, **world.mean(means)}
                 last["images_per_s"] = window_steps * batch / (now - window_start)
                 if classifier:
@@ -274,6 +356,10 @@ def train_in_world(config: TrainConfig, out: Path, state: dict | None, world: di
                     last.update(evaluator(model))
                     G.train()
                     D.train()
+                    score = evaluation_score(last)
+                    if score is not None and (best is None or score > best["score"]):
+                        best = {"step": step, "score": score}
+                        save(out / BEST_NAME)  # only the main process evaluates
                 reached = bool(config.stop_at_accuracy) and last.get("accuracy", 0.0) >= config.stop_at_accuracy
                 reached_target = world.any(reached)
                 if main:
@@ -287,14 +373,15 @@ def train_in_world(config: TrainConfig, out: Path, state: dict | None, world: di
                 log.samples(save_grid(grid, out / "samples" / f"step_{step:06d}.png", columns), step)
                 G.train()
                 D.train()
-            if step % config.checkpoint_every == 0 or step == config.steps or interrupted or reached_target:
+            overdue = bool(config.checkpoint_minutes) and world.any(time.perf_counter() - saved_at >= 60 * config.checkpoint_minutes)
+            if step % config.checkpoint_every == 0 or step == config.steps or interrupted or reached_target or overdue:
                 checkpoint()
     finally:
-        if in_main_thread:
-            signal.signal(signal.SIGINT, previous_handler)
+        for number, handler in previous_handlers.items():
+            signal.signal(number, handler)
         bar.close()
         if log:
             log.close()
     if interrupted:
-        raise KeyboardInterrupt
+        raise Stopped(interrupted[0])
     return last or {"step": step}

@@ -14,8 +14,10 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from ..errors import InfoganError
 
-class DataError(RuntimeError):
+
+class DataError(InfoganError, RuntimeError):
     """Dataset files that are missing, damaged or not what they claim to be."""
 
 
@@ -68,6 +70,7 @@ class Dataset:
     shape: tuple[int, int, int] = (1, 28, 28)  # channels, height, width
     classes: int | None = None  # number of label classes, None when unlabelled
     factors: tuple[Factor, ...] = ()  # empty when the generating factors are unknown
+    data_dir: str | None = None  # the --data-dir that finds these files again (None: rendered, nothing to find)
 
     def __len__(self) -> int:
         raise NotImplementedError

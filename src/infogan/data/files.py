@@ -13,9 +13,11 @@ import hashlib
 import os
 import tempfile
 import urllib.request
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..errors import one_line
 from .base import DataError
 
 
@@ -56,8 +58,8 @@ def read_verified(path: Path, algorithm_and_hex: str | None) -> bytes:
     """The file's bytes (decompressed when it ends in .gz), checked against a digest if given."""
     try:
         raw = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
-    except (OSError, EOFError, gzip.BadGzipFile) as error:
-        raise DataError(f"{path}: cannot read ({error})") from None
+    except (OSError, EOFError, zlib.error) as error:  # zlib.error: damaged compressed data
+        raise DataError(f"{path}: cannot read ({one_line(error)})") from None
     if algorithm_and_hex is not None and not digest_of(raw, algorithm_and_hex):
         algorithm = {"sha256": "SHA-256", "md5": "MD5"}.get(algorithm_and_hex.split(":")[0], algorithm_and_hex.split(":")[0])
         raise DataError(f"{path}: {algorithm} checksum does not match the published file; replace it (or pass --no-verify for your own data)")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import math
 import os
 import struct
 from pathlib import Path
@@ -58,7 +59,7 @@ def read_idx_bytes(raw: bytes, source: str = "IDX data") -> np.ndarray:
         raise DataError(
             f"{source}: wrong magic number {magic:#010x} (expected {IMAGE_MAGIC:#010x} for images or {LABEL_MAGIC:#010x} for labels)"
         )
-    expected = int(np.prod(shape))
+    expected = math.prod(shape)  # Python integers: NumPy's int64 product wraps round for absurd headers
     actual = len(raw) - offset
     if actual != expected:
         state = "truncated" if actual < expected else "has trailing bytes"
@@ -98,4 +99,6 @@ def load_idx_dataset(name: str, split: str, data_dir=None, verify: bool = True, 
     )
     if images.ndim != 3 or labels.ndim != 1 or len(images) != len(labels):
         raise DataError(f"{folder}: the {split} split needs N images and N labels, got shapes {images.shape} and {labels.shape}")
-    return ArrayDataset(name, images[:, None], labels, classes=10)
+    dataset = ArrayDataset(name, images[:, None], labels, classes=10)
+    dataset.data_dir = str(folder.parent.resolve())
+    return dataset

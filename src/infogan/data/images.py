@@ -178,10 +178,14 @@ def cache_key(name: str, folder: Path, entries: list, shape: tuple[int, int, int
 
 def open_cache(path: Path, shape: tuple[int, int, int]):
     """The cached images, read-only memory-mapped, and the files skipped when they were decoded;
-    None when the cache is absent or not what it should be."""
+    None when the cache is absent or not what it should be (then it is rebuilt). Never unpickles:
+    a cache replaced by a file of Python objects is rebuilt like a damaged one."""
     try:
-        images = np.load(path, mmap_mode="r")
-    except (OSError, ValueError):
+        images = np.load(path, mmap_mode="r", allow_pickle=False)
+    except (OSError, ValueError, EOFError):
+        return None
+    if not isinstance(images, np.ndarray):  # an .npz archive under the cache's name
+        images.close()
         return None
     meta_path = path.with_suffix(".json")
     try:
@@ -435,4 +439,6 @@ def load_celeba(split: str, data_dir: str | os.PathLike | None, shape: tuple[int
         tag = split
         if not entries:
             raise DataError(f"{folder}: none of the images of the {split} split listed in {partition_file} is in the folder")
-    return ArrayDataset("celeba", cached_images("celeba", folder, entries, shape, celeba=True, split=tag))
+    dataset = ArrayDataset("celeba", cached_images("celeba", folder, entries, shape, celeba=True, split=tag))
+    dataset.data_dir = str(folder.resolve())  # find_celeba also takes the JPEG folder itself
+    return dataset

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import io
 import os
+import struct
+import zlib
 from pathlib import Path
 
 import numpy as np
 
+from ..errors import one_line
 from .base import ArrayDataset, DataError
 from .files import RemoteFiles, find_file, locate, read_verified
 
@@ -24,6 +27,12 @@ DIGESTS = {  # published on the SVHN page
 }
 IMAGE_SIZE = 32
 ZERO_LABEL = 10  # the files' label for the digit 0
+MI_MATRIX, MI_COMPRESSED = 14, 15  # MATLAB v5 element types: an array, a zlib-compressed element
+MAT_NUMERIC_CLASSES = range(6, 16)  # mxDOUBLE_CLASS .. mxUINT64_CLASS
+MX_OPAQUE = 17  # the one class whose header has no dimensions
+MAT_COMPLEX = 0x800  # array flag
+MAT_DATA_TYPES = {1, 2, 3, 4, 5, 6, 7, 9, 12, 13, 16, 17, 18}  # miINT8 .. miUTF32 but the reserved codes
+HEADER_BYTES = 1 << 16  # of a compressed variable, decompressed to check its header
 
 
 def remote_files(split: str) -> RemoteFiles:
@@ -33,8 +42,59 @@ def remote_files(split: str) -> RemoteFiles:
     return RemoteFiles("svhn", URLS, {stem: DIGESTS[stem]}, gzipped=False)
 
 
-def one_line(error: BaseException) -> str:
-    return " ".join(str(error).split()) or type(error).__name__
+def mat_element(body: bytes, position: int, order: str) -> tuple[int, bytes, int]:
+    """(type, data, next position) of the MATLAB v5 data element at ``position``, read as SciPy
+    reads it: a small element packs its type and size in the tag's first word, its data in the
+    second; a full one's data follows the tag, padded to 8 bytes. struct.error past the end."""
+    word, size = struct.unpack_from(order + "II", body, position)
+    if word >> 16:
+        return word & 0xFFFF, body[position + 4 : position + 4 + (word >> 16)], position + 8
+    return word, body[position + 8 : position + 8 + size], position + 8 + size + (-size % 8)
+
+
+def check_mat_variables(raw: bytes, source: str) -> None:
+    """Refuse an ``X`` or ``y`` that SciPy's reader would trust unchecked: up to at least SciPy 1.17 it
+    looks an array's data type code up in a table without a range check, so one flipped bit in
+    that tag kills the process (scipy/scipy#25349). Walks the variables as SciPy does, reading
+    only their headers (the first bytes of a compressed one); SciPy reports anything else itself."""
+    if len(raw) < 128 or 0 in raw[:4] or raw[125 if raw[126] == ord("I") else 124] != 1:
+        return  # not MATLAB v5: SciPy refuses it, or reads it as v4 in Python
+    order = "<" if raw[126:128] == b"IM" else ">"
+    view = memoryview(raw)  # slices without copying the images
+    position = 128
+    while position + 8 <= len(raw):
+        kind, size = struct.unpack_from(order + "II", view, position)
+        body = view[position + 8 : position + 8 + size]
+        position += 8 + size
+        cut = False
+        if kind == MI_COMPRESSED:
+            try:  # the header is at the start: a prefix of the compressed bytes gives it
+                body, cut = zlib.decompressobj().decompress(body[:HEADER_BYTES], HEADER_BYTES), len(body) > HEADER_BYTES
+            except zlib.error:
+                continue  # SciPy fails on it cleanly
+            kind = struct.unpack_from(order + "I", body)[0] if len(body) >= 8 else None
+            body = body[8:]
+        if kind != MI_MATRIX:
+            continue
+        try:
+            flags = struct.unpack_from(order + "I", body, 8)[0]  # after the flags element's tag, which SciPy skips
+            data = 16 if flags & 0xFF == MX_OPAQUE else mat_element(body, 16, order)[2]  # past the dimensions
+            _, name, data = mat_element(body, data, order)
+        except struct.error:
+            continue  # SciPy runs out of data too
+        if name not in (b"X", b"y"):
+            continue  # SciPy skips the variables it is not asked for
+        name = bytes(name).decode()
+        if flags & 0xFF not in MAT_NUMERIC_CLASSES or flags & MAT_COMPLEX:
+            raise DataError(f"{source}: {name} is not an array of real numbers")
+        try:
+            data_type = mat_element(body, data, order)[0]
+        except struct.error:
+            if cut:
+                raise DataError(f"{source}: {name} has a header too large to be SVHN's") from None
+            continue
+        if data_type not in MAT_DATA_TYPES:
+            raise DataError(f"{source}: {name} is damaged: its data has the unknown type code {data_type}")
 
 
 def read_svhn_bytes(raw: bytes, source: str = "SVHN data") -> tuple[np.ndarray, np.ndarray]:
@@ -42,6 +102,7 @@ def read_svhn_bytes(raw: bytes, source: str = "SVHN data") -> tuple[np.ndarray, 
     labels 0..9 (the file's 10 becomes 0), checking every shape."""
     from scipy.io import loadmat
 
+    check_mat_variables(raw, source)
     try:
         contents = loadmat(io.BytesIO(raw), variable_names=("X", "y"))
     except Exception as error:  # scipy raises ValueError, TypeError, NotImplementedError (v7.3) ...
@@ -90,4 +151,6 @@ def load_svhn(split: str, data_dir: str | os.PathLike | None = None, verify: boo
     folder = locate(info, data_dir, allow_download)
     path = find_file(Path(folder), stem)
     images, labels = read_svhn_bytes(read_verified(path, info.digests[stem] if verify else None), str(path))
-    return ArrayDataset("svhn", images, labels, classes=10)
+    dataset = ArrayDataset("svhn", images, labels, classes=10)
+    dataset.data_dir = str(Path(folder).parent.resolve())
+    return dataset

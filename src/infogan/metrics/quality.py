@@ -32,6 +32,7 @@ from torch import nn
 
 from ..checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from ..data import Dataset, DataError, cache_root, to_unit_range
+from ..errors import one_line
 
 FEATURES = 128
 FACTOR_BINS = 20
@@ -181,8 +182,8 @@ def load_feature_net(path: str | os.PathLike, device="cpu") -> FeatureNet:
     try:
         net = FeatureNet(tuple(metadata["shape"]), metadata["heads"], int(metadata.get("features", FEATURES)), metadata.get("dataset"))
         net.load_state_dict(state["state_dict"])
-    except (KeyError, TypeError, ValueError, RuntimeError, DataError) as error:
-        raise CheckpointError(f"{path}: damaged feature net ({type(error).__name__}: {str(error).splitlines()[0]})") from None
+    except (KeyError, TypeError, ValueError, AttributeError, RuntimeError, DataError) as error:
+        raise CheckpointError(f"{path}: damaged feature net ({type(error).__name__}: {one_line(error)})") from None
     net.metadata = metadata
     return net.to(device).eval()
 
