@@ -25,11 +25,15 @@ export -f run; export BIN
   echo "run chairs-rotation-s0 --preset chairs-rotation --seed 0 --steps $CHAIRS_STEPS --batch-size 64"
   echo "run faces-azimuth-s1 --preset faces-azimuth --seed 1 --steps $FACES_STEPS"
   echo "run faces-elevation-s1 --preset faces-elevation --seed 1 --steps $FACES_STEPS"
+  # after the faces3d width fix: the azimuth preset, 8,000 updates (run as 5,000, then --resume to 8,000)
+  echo "run faces8k-azimuth-s0 --preset faces-azimuth --seed 0 --steps 8000 --eval-every 500"
+  echo "run faces8k-azimuth-s1 --preset faces-azimuth --seed 1 --steps 8000 --eval-every 500"
 } | xargs -P "$JOBS" -I{} bash -c {}
 
-for run in runs/faces-*-s[0-9]; do  # the chairs run generated no chairs (docs/experiments.md)
+for run in runs/faces-*-s[0-9] runs/faces8k-*-s[0-9]; do  # the chairs run generated no chairs (docs/experiments.md)
   "$BIN" traverse "$run" --out "docs/figures/$(basename "$run")" --columns 9 --scale 1
 done
 "$PY" scripts/summarize_factors.py runs/faces-*-s[0-9] --factors azimuth,elevation,lighting,width
+"$PY" scripts/summarize_factors.py runs/faces8k-azimuth-s0 runs/faces8k-azimuth-s1 --factors azimuth,elevation,lighting,width
 "$PY" scripts/summarize_factors.py runs/chairs-*-s[0-9] --factors azimuth,width
 "$PY" scripts/summarize_runs.py runs/fashion-s0
