@@ -78,18 +78,24 @@ def test_processes_with_different_weights_are_caught(tmp_path, perturb):
     mp.spawn(check_in_sync_worker, args=(str(tmp_path / "init"), perturb), nprocs=2)
 
 
+ONE_THREAD = {**os.environ, "OMP_NUM_THREADS": "1"}
+
+
+def torchrun_train(out, data_root, *extra) -> list[str]:
+    """``infogan train`` on two gloo processes launched by torchrun, a global batch of 16."""
+    return [
+        sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
+        "-m", "infogan", "train", "--out", str(out), "--data-dir", str(data_root), "--no-verify", "--quiet",
+        "--device", "cpu", "--threads", "1", "--batch-size", "16", *extra,
+    ]  # fmt: skip
+
+
 @pytest.fixture(scope="module")
 def two_process_run(tiny_data_root, tmp_path_factory):
     """Four updates of a global batch of 16 on two gloo processes launched by torchrun."""
     out = tmp_path_factory.mktemp("ddp") / "run"
-    command = [
-        sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
-        "-m", "infogan", "train", "--out", str(out), "--data-dir", str(tiny_data_root), "--no-verify", "--quiet",
-        "--device", "cpu", "--threads", "1", "--steps", "4", "--batch-size", "16", "--log-every", "2",
-        "--checkpoint-every", "2", "--eval-every", "2",
-    ]  # fmt: skip
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
+    command = torchrun_train(out, tiny_data_root, "--steps", "4", "--log-every", "2", "--checkpoint-every", "2", "--eval-every", "2")
+    result = subprocess.run(command, capture_output=True, text=True, env=ONE_THREAD, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
     return out, result
 
@@ -118,13 +124,8 @@ def test_a_two_process_checkpoint_resumes_on_one_process(two_process_run, tmp_pa
 def test_sigterm_to_one_process_stops_every_process_after_one_checkpoint(tiny_data_root, tmp_path):
     """A scheduler may signal only some of the processes: they agree to stop after the same update."""
     out = tmp_path / "run"
-    command = [
-        sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
-        "-m", "infogan", "train", "--out", str(out), "--data-dir", str(tiny_data_root), "--no-verify", "--quiet",
-        "--device", "cpu", "--threads", "1", "--steps", "100000", "--batch-size", "16", "--log-every", "1",
-        "--checkpoint-every", "100000", "--eval-every", "0",
-    ]  # fmt: skip
-    launcher = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "OMP_NUM_THREADS": "1"})
+    command = torchrun_train(out, tiny_data_root, "--steps", "100000", "--log-every", "1", "--checkpoint-every", "100000", "--eval-every", "0")
+    launcher = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ONE_THREAD)
     deadline = time.monotonic() + 120
     while not ((out / "metrics.jsonl").exists() and (out / "metrics.jsonl").read_text().count("\n") >= 3):
         assert launcher.poll() is None and time.monotonic() < deadline

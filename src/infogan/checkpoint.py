@@ -7,6 +7,7 @@ import os
 import pickle
 import shutil
 import tempfile
+from contextlib import contextmanager
 import warnings
 from pathlib import Path
 
@@ -26,14 +27,16 @@ class CheckpointError(InfoganError, RuntimeError):
     """A run folder or checkpoint that cannot be used."""
 
 
-def save_checkpoint(state: dict, path: str | os.PathLike) -> None:
-    """Write ``state`` to ``path`` through a temporary file in the same folder and a rename."""
+@contextmanager
+def atomic_file(path: str | os.PathLike, mode: str = "wb"):
+    """A file handle whose contents replace ``path`` only once written whole: through a temporary
+    file in the same folder, fsynced, then renamed, so a kill leaves the old file or the new one,
+    never an empty or cut one."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
     try:
-        with os.fdopen(fd, "wb") as handle:
-            torch.save({"format_version": FORMAT_VERSION, **state}, handle)
+        with os.fdopen(fd, mode) as handle:
+            yield handle
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
@@ -41,23 +44,18 @@ def save_checkpoint(state: dict, path: str | os.PathLike) -> None:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def save_checkpoint(state: dict, path: str | os.PathLike) -> None:
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    with atomic_file(path) as handle:
+        torch.save({"format_version": FORMAT_VERSION, **state}, handle)
 
 
 def atomic_write_text(path: str | os.PathLike, text: str) -> None:
-    """Replace a small text file (settings, metrics, results) so that a kill leaves the old or the
-    new contents, never an empty or cut file."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    """Replace a small text file (settings, metrics, results) atomically."""
+    with atomic_file(path, "w") as handle:
+        handle.write(text)
 
 
 def remove_temporaries(run: Path) -> None:

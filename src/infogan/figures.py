@@ -10,6 +10,7 @@ import numpy as np
 import torch
 from PIL import Image
 
+from .checkpoint import atomic_file
 from .logger import read_rows
 
 
@@ -36,9 +37,8 @@ def save_grid(images: torch.Tensor, path: str | os.PathLike, columns: int, scale
     """Write the grid as PNG through a temporary file and a rename: a kill never leaves half a picture."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    image_grid(images, columns, scale=scale).save(tmp, format="PNG")
-    os.replace(tmp, path)
+    with atomic_file(path) as handle:
+        image_grid(images, columns, scale=scale).save(handle, format="PNG")
     return path
 
 

@@ -331,7 +331,7 @@ def train_in_world(config: TrainConfig, out: Path, state: dict | None, world: di
                 classifier.requires_grad_(True)
 
             step += 1
-            finite = torch.isfinite(loss_d.detach()) & torch.isfinite(loss_g.detach()) & torch.isfinite(loss_cr.detach())
+            finite = torch.isfinite(loss_d.detach() + loss_g.detach() + loss_cr.detach())  # a NaN or inf in any makes the sum one
             first_bad = torch.where(finite | (first_bad >= 0), first_bad, torch.full_like(first_bad, step))
             if world.size > 1 and world.any(bool(interrupted)) and not interrupted:
                 interrupted.append("a signal to another process")  # all stop after this update
