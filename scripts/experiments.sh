@@ -28,8 +28,9 @@ export -f run; export BIN
   # after the faces3d width fix: the azimuth preset, 8,000 updates (run as 5,000, then --resume to 8,000)
   echo "run faces8k-azimuth-s0 --preset faces-azimuth --seed 0 --steps 8000 --eval-every 500"
   echo "run faces8k-azimuth-s1 --preset faces-azimuth --seed 1 --steps 8000 --eval-every 500"
-  # seed 1 continued (run as resumes to 14,000 and 20,000: a resumed run ends bit for bit as a straight one)
+  # both seeds continued (run as resumes: a resumed run ends bit for bit as a straight one); seed 0 stopped at 17,000
   echo "run faces20k-azimuth-s1 --preset faces-azimuth --seed 1 --steps 20000 --eval-every 500"
+  echo "run faces17k-azimuth-s0 --preset faces-azimuth --seed 0 --steps 17000 --eval-every 500"
   # chairs3d on the small dSprites network: three pilots, then pilot A continued (stopped at update 15,843)
   echo "run chairs-sn-pilotA --preset chairs-rotation --network sprites --codes cat:12,cont:3 --lambda-cont 0.2 --lr-d 2e-4 --lr-g 5e-4 --batch-size 64 --seed 0 --steps 15843 --eval-every 500"
   echo "run chairs-sn-pilotB --preset chairs-rotation --network sprites --codes cont:5 --lambda-cont 0.2 --lr-d 2e-4 --lr-g 5e-4 --batch-size 64 --seed 0 --steps 2000 --eval-every 500"
@@ -41,7 +42,7 @@ for run in runs/faces-*-s[0-9] runs/faces8k-*-s[0-9] runs/faces20k-*-s[0-9] runs
 done
 "$PY" scripts/summarize_factors.py runs/faces-*-s[0-9] --factors azimuth,elevation,lighting,width
 "$PY" scripts/summarize_factors.py runs/faces8k-azimuth-s0 runs/faces8k-azimuth-s1 --factors azimuth,elevation,lighting,width
-"$PY" scripts/summarize_factors.py runs/faces20k-azimuth-s1 --factors azimuth,elevation,lighting,width
+"$PY" scripts/summarize_factors.py runs/faces20k-azimuth-s1 runs/faces17k-azimuth-s0 --factors azimuth,elevation,lighting,width
 "$PY" scripts/summarize_factors.py runs/chairs-*-s[0-9] --factors azimuth,width
 "$PY" scripts/summarize_factors.py runs/chairs-sn-pilotA --factors style,azimuth,width
 "$PY" scripts/summarize_runs.py runs/fashion-s0

@@ -129,7 +129,6 @@ def test_circular_correlation_finds_a_code_that_follows_any_phase_of_the_angle()
     assert circular_rank_correlation(np.random.default_rng(2).normal(size=5000), angle) < 0.05
 
 
-
 def test_circular_correlation_scores_a_code_folded_at_the_mirror_view_one_and_a_full_turn_sawtooth_about_three_quarters():
     """A generator is continuous, so one bounded code cannot sweep a full turn without a jump:
     it folds (front to back on one side, as mirror views of a symmetric object look alike),
@@ -137,6 +136,7 @@ def test_circular_correlation_scores_a_code_folded_at_the_mirror_view_one_and_a_
     angle = np.random.default_rng(3).uniform(0, 2 * np.pi, 20000)
     assert circular_rank_correlation(np.abs(angle - np.pi), angle) == pytest.approx(1.0)
     assert circular_rank_correlation(angle, angle) == pytest.approx(0.75, abs=0.01)
+
 
 def test_factor_code_table_names_the_code_that_carries_each_factor():
     rng = np.random.default_rng(3)
