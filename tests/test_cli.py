@@ -99,6 +99,16 @@ def test_resume_accepts_a_setting_repeated_with_its_own_value(run, tmp_path, cap
     assert load_checkpoint(copy)["step"] == 6
 
 
+def test_resume_may_switch_on_the_contrastive_term(run, tmp_path):
+    copy = tmp_path / "run"
+    shutil.copytree(run, copy)
+    assert main(["train", "--resume", str(copy), "--steps", "6", "--cr-weight", "2", "--cr-start", "4", "--quiet"]) == 0
+    state = load_checkpoint(copy)
+    assert state["step"] == 6 and state["opt_cr"]["state"]  # the pair classifier was created and trained
+    last = json.loads((copy / "metrics.jsonl").read_text().splitlines()[-1])
+    assert last["cr_weight"] == 2.0 and last["loss_cr"] > 0
+
+
 @pytest.mark.parametrize(
     "extra, message",
     [

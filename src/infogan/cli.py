@@ -24,6 +24,8 @@ RESUMABLE = {
     "steps", "log_every", "sample_every", "checkpoint_every", "eval_every", "stop_at_accuracy",
     "data_dir", "verify_data", "device", "threads", "sync_batchnorm", "precision", "logger",
     "checkpoint_minutes", "keep", "lr_d", "lr_g",  # smaller learning rates are the usual cure for a diverged run
+    # InfoGAN-CR switches its contrastive term on in an InfoGAN trained without it
+    "cr_weight", "cr_start", "cr_ramp", "lr_cr",
 }
 
 
