@@ -1,0 +1,59 @@
+"""How one factor is spread over the codes of a run on data with known factors (docs/experiments.md).
+
+For each continuous code: its |Spearman| with the factor; the same for the code's mean within
+each of BINS equal-count bins of the factor, which is the score Q would get if its reading had no
+scatter around that mean (low: the code follows the factor only over part of its range); and
+|Spearman| with the factor's distance from the middle of its range (high: the code says how far
+from the middle, not which side). Then each code's mean per bin.
+
+    python scripts/factor_profile.py runs/faces20k-azimuth-s1 --factor azimuth [--n 3000]
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+
+from infogan.data import load_dataset
+from infogan.metrics import encode_dataset, evaluation_sample, rank_correlation
+from infogan.model import InfoGAN
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("run")
+    parser.add_argument("--factor", required=True)
+    parser.add_argument("--n", type=int, default=3000, help="test images encoded (default 3000)")
+    parser.add_argument("--bins", type=int, default=10)
+    args = parser.parse_args()
+    model = InfoGAN.load(args.run)
+    dataset = load_dataset(model.config.dataset, "test")
+    names = [factor.name for factor in dataset.factors]
+    if args.factor not in names:
+        parser.error(f"{args.run} was trained on {model.config.dataset}, whose factors are {', '.join(names)}")
+    indices = evaluation_sample(dataset, args.n)
+    factor = dataset.factors[names.index(args.factor)]
+    values = dataset.factor_values(indices)[:, names.index(args.factor)]
+    codes = {name: value for name, value in encode_dataset(model, dataset, indices).items() if model.spec.by_name[name].kind == "cont"}
+    edges = np.quantile(values, np.linspace(0, 1, args.bins + 1))
+    bin_of = np.clip(np.searchsorted(edges, values, side="right") - 1, 0, args.bins - 1)
+    distance = np.abs(values - (factor.low + factor.high) / 2)
+    print(f"{args.factor} in {args.run} ({len(indices)} test images, {args.bins} bins)")
+    print("| code | abs Spearman | of the per-bin mean | with distance from the middle |")
+    print("|---|---|---|---|")
+    means = {}
+    for name, estimate in codes.items():
+        means[name] = np.array([estimate[bin_of == b].mean() for b in range(args.bins)])
+        cells = [abs(rank_correlation(estimate, values)), abs(rank_correlation(means[name][bin_of], values)),
+                 abs(rank_correlation(estimate, distance))]
+        print(f"| {name} | " + " | ".join(f"{cell:.2f}" for cell in cells) + " |")
+    print(f"\n| {args.factor} (bin middle) | " + " | ".join(codes) + " |")
+    print("|---|" + "---|" * len(codes))
+    for b in range(args.bins):
+        print(f"| {(edges[b] + edges[b + 1]) / 2:+.3f} | " + " | ".join(f"{means[name][b]:+.2f}" for name in codes) + " |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
