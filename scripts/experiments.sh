@@ -15,7 +15,13 @@ run() {  # run NAME FLAGS...: train into runs/NAME (or resume it), then evaluate
   else "$BIN" train --out "runs/$name" --threads 1 --eval-every 250 --quiet "$@"; fi
   "$BIN" evaluate "runs/$name" > "runs/$name/evaluate.txt"
 }
-export -f run; export BIN
+continue_run() {  # continue_run FROM NAME FLAGS...: a copy of runs/FROM, resumed as runs/NAME with new settings, then evaluated
+  local from=$1 name=$2; shift 2
+  [ -d "runs/$name" ] || cp -r "runs/$from" "runs/$name"
+  "$BIN" train --resume "runs/$name" --quiet "$@" || true
+  "$BIN" evaluate "runs/$name" > "runs/$name/evaluate.txt"
+}
+export -f run continue_run; export BIN
 
 {
   echo "run faces-azimuth-s0 --preset faces-azimuth --seed 0 --steps $FACES_STEPS"
@@ -35,6 +41,13 @@ export -f run; export BIN
   echo "run chairs-sn-pilotA --preset chairs-rotation --network sprites --codes cat:12,cont:3 --lambda-cont 0.2 --lr-d 2e-4 --lr-g 5e-4 --batch-size 64 --seed 0 --steps 15843 --eval-every 500"
   echo "run chairs-sn-pilotB --preset chairs-rotation --network sprites --codes cont:5 --lambda-cont 0.2 --lr-d 2e-4 --lr-g 5e-4 --batch-size 64 --seed 0 --steps 2000 --eval-every 500"
   echo "run chairs-sn-pilotC --preset sprites --dataset chairs3d --seed 0 --steps 1500 --eval-every 500"
+} | xargs -P "$JOBS" -I{} bash -c {}
+
+# seed 1's update-20,000 checkpoint continued two ways, side by side: learning rates divided by 4,
+# and InfoGAN-CR's contrastive term switched on (weight 2, ramped in over 500 updates)
+{
+  echo "continue_run faces20k-azimuth-s1 faces-s1-lowlr --steps 26000 --lr-d 5e-5 --lr-g 1.25e-4"
+  echo "continue_run faces20k-azimuth-s1 faces-s1-cr --steps 26000 --cr-weight 2 --cr-start 20000 --cr-ramp 500"
 } | xargs -P "$JOBS" -I{} bash -c {}
 
 for run in runs/faces-*-s[0-9] runs/faces8k-*-s[0-9] runs/faces20k-*-s[0-9] runs/chairs-sn-pilotA; do  # chairs-rotation-s0 generated no chairs

@@ -1,0 +1,83 @@
+"""How readable each factor of a rendered dataset is from its images: D's trunk of the dataset's
+network trained with the factor values as labels (docs/experiments.md).
+
+InfoGAN's Q reads the factors without labels; this regressor, with the same trunk, shows what a
+reader of that size can reach with them, so a low InfoGAN score can be told apart from a factor
+the images hardly show. Continuous factors only. Prints |Spearman| on held-out test images after
+each epoch, and with --split-by F also within the thirds of |F - middle of its range|.
+
+    python scripts/supervised_ceiling.py faces3d --train 40000 --epochs 3 --split-by azimuth
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+import torch
+from torch import nn
+
+from infogan.data import SOURCES, load_dataset, to_unit_range
+from infogan.metrics import rank_correlation
+from infogan.networks import architecture, discriminator_trunk, init_weights
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("dataset", choices=("sprites", "faces3d", "chairs3d"))
+    parser.add_argument("--train", type=int, default=40000, help="training images (default 40000)")
+    parser.add_argument("--test", type=int, default=3000, help="test images scored (default 3000)")
+    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--split-by", help="also score within thirds of this factor's distance from its middle")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    torch.manual_seed(args.seed)
+    train_set, test_set = load_dataset(args.dataset, "train"), load_dataset(args.dataset, "test")
+    columns = [i for i, factor in enumerate(train_set.factors) if factor.kind == "continuous"]
+    names = [train_set.factors[i].name for i in columns]
+    started = time.perf_counter()
+    train_images, test_images = train_set.images(np.arange(args.train)), test_set.images(np.arange(args.test))
+    train_values = train_set.factor_values(np.arange(args.train))[:, columns]
+    test_values = test_set.factor_values(np.arange(args.test))[:, columns]
+    print(f"rendered {args.train} + {args.test} images in {time.perf_counter() - started:.0f} s", flush=True)
+
+    thirds = []
+    if args.split_by:
+        factor = train_set.factors[[f.name for f in train_set.factors].index(args.split_by)]
+        distance = np.abs(test_set.factor_values(np.arange(args.test))[:, train_set.factors.index(factor)] - (factor.low + factor.high) / 2)
+        edges = np.quantile(distance, [0, 1 / 3, 2 / 3, 1])
+        thirds = [(distance >= edges[k]) & (distance <= edges[k + 1]) for k in range(3)]
+
+    trunk, features = discriminator_trunk(architecture(SOURCES[args.dataset].network), train_set.shape[0], 0.1)
+    regressor = nn.Sequential(trunk, nn.Linear(features, len(columns)))
+    init_weights(regressor)
+    optimizer = torch.optim.Adam(regressor.parameters(), 2e-4, betas=(0.5, 0.999))
+    targets = torch.tensor((train_values - train_values.mean(0)) / train_values.std(0), dtype=torch.float32)
+    print("| epoch | seconds | " + " | ".join(names) + " |")
+    print("|---|---|" + "---|" * len(names))
+    for epoch in range(1, args.epochs + 1):
+        order = torch.randperm(args.train)
+        for start in range(0, args.train, 128):
+            batch = order[start : start + 128]
+            loss = ((regressor(to_unit_range(train_images[batch.numpy()])) - targets[batch]) ** 2).mean()
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        regressor.eval()
+        with torch.no_grad():
+            predicted = regressor(to_unit_range(test_images)).numpy()
+        regressor.train()
+        scores = [abs(rank_correlation(predicted[:, i], test_values[:, i])) for i in range(len(names))]
+        print(f"| {epoch} | {time.perf_counter() - started:.0f} | " + " | ".join(f"{score:.3f}" for score in scores) + " |", flush=True)
+    if thirds:
+        print(f"\nafter epoch {args.epochs}, within thirds of |{args.split_by} - middle| (nearest the middle first)")
+        print("| factor | first third | second third | last third |\n|---|---|---|---|")
+        for i, name in enumerate(names):
+            print(f"| {name} | " + " | ".join(f"{abs(rank_correlation(predicted[t, i], test_values[t, i])):.3f}" for t in thirds) + " |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
