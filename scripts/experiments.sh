@@ -43,11 +43,13 @@ export -f run continue_run; export BIN
   echo "run chairs-sn-pilotC --preset sprites --dataset chairs3d --seed 0 --steps 1500 --eval-every 500"
 } | xargs -P "$JOBS" -I{} bash -c {}
 
-# seed 1's update-20,000 checkpoint continued two ways, side by side: learning rates divided by 4,
-# and InfoGAN-CR's contrastive term switched on (weight 2, ramped in over 500 updates)
+# seed 1's update-20,000 checkpoint continued two ways, side by side: learning rates divided by 4
+# (stopped with SIGTERM at 24,317), and InfoGAN-CR's contrastive term switched on (weight 2, ramped
+# in over 500 updates; stopped at 25,002); then a four-code pilot of the azimuth preset
 {
-  echo "continue_run faces20k-azimuth-s1 faces-s1-lowlr --steps 26000 --lr-d 5e-5 --lr-g 1.25e-4"
-  echo "continue_run faces20k-azimuth-s1 faces-s1-cr --steps 26000 --cr-weight 2 --cr-start 20000 --cr-ramp 500"
+  echo "continue_run faces20k-azimuth-s1 faces-s1-lowlr --steps 24317 --lr-d 5e-5 --lr-g 1.25e-4"
+  echo "continue_run faces20k-azimuth-s1 faces-s1-cr --steps 25002 --cr-weight 2 --cr-start 20000 --cr-ramp 500"
+  echo "run faces4-azimuth-s1 --preset faces-azimuth --codes cont:4 --seed 1 --steps 6000 --eval-every 500"
 } | xargs -P "$JOBS" -I{} bash -c {}
 
 for run in runs/faces-*-s[0-9] runs/faces8k-*-s[0-9] runs/faces20k-*-s[0-9] runs/chairs-sn-pilotA; do  # chairs-rotation-s0 generated no chairs
@@ -56,6 +58,12 @@ done
 "$PY" scripts/summarize_factors.py runs/faces-*-s[0-9] --factors azimuth,elevation,lighting,width
 "$PY" scripts/summarize_factors.py runs/faces8k-azimuth-s0 runs/faces8k-azimuth-s1 --factors azimuth,elevation,lighting,width
 "$PY" scripts/summarize_factors.py runs/faces20k-azimuth-s1 runs/faces17k-azimuth-s0 --factors azimuth,elevation,lighting,width
+"$PY" scripts/summarize_factors.py runs/faces-s1-lowlr runs/faces-s1-cr runs/faces4-azimuth-s1 --factors azimuth,elevation,lighting,width
+for run in runs/faces20k-azimuth-s1 runs/faces17k-azimuth-s0 runs/faces-s1-cr runs/faces4-azimuth-s1; do
+  "$PY" scripts/factor_profile.py "$run" --factor azimuth
+done
+"$PY" scripts/factor_profile.py runs/faces20k-azimuth-s1 --factor width --split-by azimuth
+"$PY" scripts/supervised_ceiling.py faces3d --train 40000 --epochs 3 --split-by azimuth
 "$PY" scripts/summarize_factors.py runs/chairs-*-s[0-9] --factors azimuth,width
 "$PY" scripts/summarize_factors.py runs/chairs-sn-pilotA --factors style,azimuth,width
 "$PY" scripts/summarize_runs.py runs/fashion-s0

@@ -4,9 +4,11 @@ For each continuous code: its |Spearman| with the factor; the same for the code'
 each of BINS equal-count bins of the factor, which is the score Q would get if its reading had no
 scatter around that mean (low: the code follows the factor only over part of its range); and
 |Spearman| with the factor's distance from the middle of its range (high: the code says how far
-from the middle, not which side). Then each code's mean per bin.
+from the middle, not which side). Then each code's mean per bin; with --split-by F, each code's
+|Spearman| within the thirds of |F - middle of its range|.
 
     python scripts/factor_profile.py runs/faces20k-azimuth-s1 --factor azimuth [--n 3000]
+    python scripts/factor_profile.py runs/faces20k-azimuth-s1 --factor width --split-by azimuth
 """
 
 from __future__ import annotations
@@ -26,12 +28,14 @@ def main() -> int:
     parser.add_argument("--factor", required=True)
     parser.add_argument("--n", type=int, default=3000, help="test images encoded (default 3000)")
     parser.add_argument("--bins", type=int, default=10)
+    parser.add_argument("--split-by", help="also score within thirds of this factor's distance from its middle")
     args = parser.parse_args()
     model = InfoGAN.load(args.run)
     dataset = load_dataset(model.config.dataset, "test")
     names = [factor.name for factor in dataset.factors]
-    if args.factor not in names:
-        parser.error(f"{args.run} was trained on {model.config.dataset}, whose factors are {', '.join(names)}")
+    for name in (args.factor, args.split_by or args.factor):
+        if name not in names:
+            parser.error(f"{args.run} was trained on {model.config.dataset}, whose factors are {', '.join(names)}")
     indices = evaluation_sample(dataset, args.n)
     factor = dataset.factors[names.index(args.factor)]
     values = dataset.factor_values(indices)[:, names.index(args.factor)]
@@ -52,6 +56,16 @@ def main() -> int:
     print("|---|" + "---|" * len(codes))
     for b in range(args.bins):
         print(f"| {(edges[b] + edges[b + 1]) / 2:+.3f} | " + " | ".join(f"{means[name][b]:+.2f}" for name in codes) + " |")
+    if args.split_by:
+        split = dataset.factors[names.index(args.split_by)]
+        distance = np.abs(dataset.factor_values(indices)[:, names.index(args.split_by)] - (split.low + split.high) / 2)
+        thirds = np.quantile(distance, [0, 1 / 3, 2 / 3, 1])
+        print(f"\n| code | {args.factor} within thirds of |{args.split_by} - middle|: first (nearest) | second | last |")
+        print("|---|---|---|---|")
+        for name, estimate in codes.items():
+            cells = [abs(rank_correlation(estimate[keep], values[keep]))
+                     for keep in ((distance >= thirds[k]) & (distance <= thirds[k + 1]) for k in range(3))]
+            print(f"| {name} | " + " | ".join(f"{cell:.2f}" for cell in cells) + " |")
     return 0
 
 
