@@ -22,6 +22,17 @@ from infogan.metrics import encode_dataset, evaluation_sample, rank_correlation
 from infogan.model import InfoGAN
 
 
+def distance_from_middle(values: np.ndarray, factor) -> np.ndarray:
+    return np.abs(values - (factor.low + factor.high) / 2)
+
+
+def distance_thirds(values: np.ndarray, factor) -> list[np.ndarray]:
+    """Masks of the thirds of ``values`` by distance from the factor's middle, nearest first."""
+    distance = distance_from_middle(values, factor)
+    edges = np.quantile(distance, [0, 1 / 3, 2 / 3, 1])
+    return [(distance >= edges[k]) & (distance <= edges[k + 1]) for k in range(3)]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("run")
@@ -38,11 +49,12 @@ def main() -> int:
             parser.error(f"{args.run} was trained on {model.config.dataset}, whose factors are {', '.join(names)}")
     indices = evaluation_sample(dataset, args.n)
     factor = dataset.factors[names.index(args.factor)]
-    values = dataset.factor_values(indices)[:, names.index(args.factor)]
+    all_values = dataset.factor_values(indices)
+    values = all_values[:, names.index(args.factor)]
     codes = {name: value for name, value in encode_dataset(model, dataset, indices).items() if model.spec.by_name[name].kind == "cont"}
     edges = np.quantile(values, np.linspace(0, 1, args.bins + 1))
     bin_of = np.clip(np.searchsorted(edges, values, side="right") - 1, 0, args.bins - 1)
-    distance = np.abs(values - (factor.low + factor.high) / 2)
+    distance = distance_from_middle(values, factor)
     print(f"{args.factor} in {args.run} ({len(indices)} test images, {args.bins} bins)")
     print("| code | abs Spearman | of the per-bin mean | with distance from the middle |")
     print("|---|---|---|---|")
@@ -57,14 +69,12 @@ def main() -> int:
     for b in range(args.bins):
         print(f"| {(edges[b] + edges[b + 1]) / 2:+.3f} | " + " | ".join(f"{means[name][b]:+.2f}" for name in codes) + " |")
     if args.split_by:
-        split = dataset.factors[names.index(args.split_by)]
-        distance = np.abs(dataset.factor_values(indices)[:, names.index(args.split_by)] - (split.low + split.high) / 2)
-        thirds = np.quantile(distance, [0, 1 / 3, 2 / 3, 1])
+        column = names.index(args.split_by)
+        thirds = distance_thirds(all_values[:, column], dataset.factors[column])
         print(f"\n| code | {args.factor} within thirds of |{args.split_by} - middle|: first (nearest) | second | last |")
         print("|---|---|---|---|")
         for name, estimate in codes.items():
-            cells = [abs(rank_correlation(estimate[keep], values[keep]))
-                     for keep in ((distance >= thirds[k]) & (distance <= thirds[k + 1]) for k in range(3))]
+            cells = [abs(rank_correlation(estimate[keep], values[keep])) for keep in thirds]
             print(f"| {name} | " + " | ".join(f"{cell:.2f}" for cell in cells) + " |")
     return 0
 

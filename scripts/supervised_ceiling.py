@@ -22,6 +22,8 @@ from infogan.data import SOURCES, load_dataset, to_unit_range
 from infogan.metrics import rank_correlation
 from infogan.networks import architecture, discriminator_trunk, init_weights
 
+from factor_profile import distance_thirds  # scripts/ is on the path when a script runs
+
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -45,10 +47,8 @@ def main() -> int:
 
     thirds = []
     if args.split_by:
-        factor = train_set.factors[[f.name for f in train_set.factors].index(args.split_by)]
-        distance = np.abs(test_set.factor_values(np.arange(args.test))[:, train_set.factors.index(factor)] - (factor.low + factor.high) / 2)
-        edges = np.quantile(distance, [0, 1 / 3, 2 / 3, 1])
-        thirds = [(distance >= edges[k]) & (distance <= edges[k + 1]) for k in range(3)]
+        column = [factor.name for factor in test_set.factors].index(args.split_by)
+        thirds = distance_thirds(test_set.factor_values(np.arange(args.test))[:, column], test_set.factors[column])
 
     trunk, features = discriminator_trunk(architecture(SOURCES[args.dataset].network), train_set.shape[0], 0.1)
     regressor = nn.Sequential(trunk, nn.Linear(features, len(columns)))
