@@ -23,6 +23,10 @@ from infogan.model import InfoGAN
 
 
 def distance_from_middle(values: np.ndarray, factor) -> np.ndarray:
+    """How far from the middle of the range; for a circular factor (an angle from the front), how
+    side-on: |sine|, 0 facing the camera or away from it, 1 at either side."""
+    if factor.kind == "circular":
+        return np.abs(np.sin(values - factor.low))
     return np.abs(values - (factor.low + factor.high) / 2)
 
 

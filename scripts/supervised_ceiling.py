@@ -3,10 +3,12 @@ network trained with the factor values as labels (docs/experiments.md).
 
 InfoGAN's Q reads the factors without labels; this regressor, with the same trunk, shows what a
 reader of that size can reach with them, so a low InfoGAN score can be told apart from a factor
-the images hardly show. Continuous factors only. Prints |Spearman| on held-out test images after
-each epoch, and with --split-by F also within the thirds of |F - middle of its range|.
+the images hardly show. Continuous factors, and circular ones as their cosine and sine. Prints
+|Spearman| on held-out test images after each epoch, and with --split-by F also within the thirds
+of |F - middle of its range| (of |sin F| for a circular F: front and back views first, side views last).
 
     python scripts/supervised_ceiling.py faces3d --train 40000 --epochs 3 --split-by azimuth
+    python scripts/supervised_ceiling.py chairs3d --network sprites --train 20000 --epochs 3 --split-by azimuth
 """
 
 from __future__ import annotations
@@ -20,9 +22,23 @@ from torch import nn
 
 from infogan.data import SOURCES, load_dataset, to_unit_range
 from infogan.metrics import rank_correlation
-from infogan.networks import architecture, discriminator_trunk, init_weights
+from infogan.networks import NetworkError, architecture, check_image_shape, discriminator_trunk, init_weights
 
 from factor_profile import distance_thirds  # scripts/ is on the path when a script runs
+
+
+def regression_targets(factors, values: np.ndarray) -> tuple[list[str], np.ndarray]:
+    """The continuous factors as they are and each circular one as its cosine and sine (an angle
+    itself has a jump that no regressor can follow); discrete factors are left out."""
+    names, columns = [], []
+    for i, factor in enumerate(factors):
+        if factor.kind == "continuous":
+            names.append(factor.name)
+            columns.append(values[:, i])
+        elif factor.kind == "circular":
+            names += [f"{factor.name} (cos)", f"{factor.name} (sin)"]
+            columns += [np.cos(values[:, i]), np.sin(values[:, i])]
+    return names, np.stack(columns, axis=1)
 
 
 def main() -> int:
@@ -32,17 +48,21 @@ def main() -> int:
     parser.add_argument("--test", type=int, default=3000, help="test images scored (default 3000)")
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--split-by", help="also score within thirds of this factor's distance from its middle")
+    parser.add_argument("--network", help="read with this network's trunk (default: the dataset's own)")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     torch.set_num_threads(1)
     torch.manual_seed(args.seed)
     train_set, test_set = load_dataset(args.dataset, "train"), load_dataset(args.dataset, "test")
-    columns = [i for i, factor in enumerate(train_set.factors) if factor.kind == "continuous"]
-    names = [train_set.factors[i].name for i in columns]
+    network = args.network or SOURCES[args.dataset].network
+    try:
+        check_image_shape(train_set.shape, network, args.dataset)
+    except NetworkError as error:
+        parser.error(str(error))
     started = time.perf_counter()
     train_images, test_images = train_set.images(np.arange(args.train)), test_set.images(np.arange(args.test))
-    train_values = train_set.factor_values(np.arange(args.train))[:, columns]
-    test_values = test_set.factor_values(np.arange(args.test))[:, columns]
+    names, train_values = regression_targets(train_set.factors, train_set.factor_values(np.arange(args.train)))
+    _, test_values = regression_targets(test_set.factors, test_set.factor_values(np.arange(args.test)))
     print(f"rendered {args.train} + {args.test} images in {time.perf_counter() - started:.0f} s", flush=True)
 
     thirds = []
@@ -50,8 +70,8 @@ def main() -> int:
         column = [factor.name for factor in test_set.factors].index(args.split_by)
         thirds = distance_thirds(test_set.factor_values(np.arange(args.test))[:, column], test_set.factors[column])
 
-    trunk, features = discriminator_trunk(architecture(SOURCES[args.dataset].network), train_set.shape[0], 0.1)
-    regressor = nn.Sequential(trunk, nn.Linear(features, len(columns)))
+    trunk, features = discriminator_trunk(architecture(network), train_set.shape[0], 0.1)
+    regressor = nn.Sequential(trunk, nn.Linear(features, len(names)))
     init_weights(regressor)
     optimizer = torch.optim.Adam(regressor.parameters(), 2e-4, betas=(0.5, 0.999))
     targets = torch.tensor((train_values - train_values.mean(0)) / train_values.std(0), dtype=torch.float32)
@@ -72,7 +92,9 @@ def main() -> int:
         scores = [abs(rank_correlation(predicted[:, i], test_values[:, i])) for i in range(len(names))]
         print(f"| {epoch} | {time.perf_counter() - started:.0f} | " + " | ".join(f"{score:.3f}" for score in scores) + " |", flush=True)
     if thirds:
-        print(f"\nafter epoch {args.epochs}, within thirds of |{args.split_by} - middle| (nearest the middle first)")
+        kind = test_set.factors[column].kind
+        split = f"|sin {args.split_by}| (front and back first)" if kind == "circular" else f"|{args.split_by} - middle| (nearest the middle first)"
+        print(f"\nafter epoch {args.epochs}, within thirds of {split}")
         print("| factor | first third | second third | last third |\n|---|---|---|---|")
         for i, name in enumerate(names):
             print(f"| {name} | " + " | ".join(f"{abs(rank_correlation(predicted[t, i], test_values[t, i])):.3f}" for t in thirds) + " |")

@@ -1,0 +1,53 @@
+"""The diagnostic scripts behind docs/experiments.md: circular factors and a tiny real run."""
+
+from __future__ import annotations
+
+import math
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from infogan.data import load_dataset
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+import factor_profile  # noqa: E402
+import supervised_ceiling  # noqa: E402
+
+
+def test_regression_targets_turn_a_circular_factor_into_cosine_and_sine_and_leave_out_discrete_ones():
+    factors = load_dataset("chairs3d", "test").factors  # style (discrete), azimuth (circular), width
+    values = np.array([[3.0, 0.0, 0.8], [5.0, math.pi / 2, 1.2]])
+    names, targets = supervised_ceiling.regression_targets(factors, values)
+    assert names == ["azimuth (cos)", "azimuth (sin)", "width"]
+    np.testing.assert_allclose(targets, [[1.0, 0.0, 0.8], [0.0, 1.0, 1.2]], atol=1e-12)
+
+
+def test_distance_from_middle_of_a_circular_factor_is_how_side_on_the_view_is():
+    azimuth = load_dataset("chairs3d", "test").factors[1]
+    views = np.array([0.0, math.pi / 2, math.pi, 3 * math.pi / 2])  # front, side, back, other side
+    np.testing.assert_allclose(factor_profile.distance_from_middle(views, azimuth), [0, 1, 0, 1], atol=1e-12)
+    width = load_dataset("chairs3d", "test").factors[2]
+    np.testing.assert_allclose(factor_profile.distance_from_middle(np.array([0.7, 1.0, 1.3]), width), [0.3, 0, 0.3])
+
+
+def test_supervised_ceiling_reads_chairs_with_another_networks_trunk(monkeypatch, capsys):
+    argv = ["supervised_ceiling.py", "chairs3d", "--network", "sprites", "--train", "128", "--test", "96",
+            "--epochs", "1", "--split-by", "azimuth"]
+    monkeypatch.setattr(sys, "argv", argv)
+    assert supervised_ceiling.main() == 0
+    out = capsys.readouterr().out
+    assert "| epoch | seconds | azimuth (cos) | azimuth (sin) | width |" in out
+    assert "within thirds of |sin azimuth|" in out
+    epoch_row = next(line for line in out.splitlines() if line.startswith("| 1 |"))
+    scores = [float(cell) for cell in epoch_row.split("|")[3:-1]]  # after epoch and seconds
+    assert len(scores) == 3 and all(0.0 <= score <= 1.0 for score in scores)
+
+
+def test_supervised_ceiling_refuses_a_network_of_another_size_in_one_line(monkeypatch, capsys):
+    monkeypatch.setattr(sys, "argv", ["supervised_ceiling.py", "chairs3d", "--network", "faces", "--train", "8"])
+    with pytest.raises(SystemExit) as exit:
+        supervised_ceiling.main()
+    assert exit.value.code == 2
+    assert "chairs3d has 1x64x64 images" in capsys.readouterr().err
