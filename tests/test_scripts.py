@@ -13,6 +13,7 @@ from infogan.data import load_dataset
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 import factor_profile  # noqa: E402
+import refit_encoder  # noqa: E402
 import supervised_ceiling  # noqa: E402
 
 
@@ -51,3 +52,23 @@ def test_supervised_ceiling_refuses_a_network_of_another_size_in_one_line(monkey
         supervised_ceiling.main()
     assert exit.value.code == 2
     assert "chairs3d has 1x64x64 images" in capsys.readouterr().err
+
+
+def test_refit_encoder_prints_q_and_the_refitted_encoders_tables_on_the_same_images(tmp_path, monkeypatch, capsys):
+    from infogan.cli import main
+
+    run = tmp_path / "run"
+    quick = ["--steps", "2", "--batch-size", "8", "--checkpoint-every", "2", "--sample-every", "2", "--quiet"]
+    assert main(["train", "--preset", "faces-azimuth", "--codes", "cont:4", "--out", str(run), *quick]) == 0
+    capsys.readouterr()
+    argv = ["refit_encoder.py", str(run), "--steps", "4", "--batch-size", "16", "--report-every", "2", "--n", "100"]
+    monkeypatch.setattr(sys, "argv", argv)
+    assert refit_encoder.main() == 0
+    out = capsys.readouterr().out
+    assert "Q of" in out and "refitted encoder after 2 updates" in out and "refitted encoder after 4 updates" in out
+    header = "| factor | c1 | c2 | c3 | c4 | own code |"
+    assert out.count(header) == 3
+    rows = [line for line in out.splitlines() if line.startswith("| width |")]
+    assert len(rows) == 3
+    own_codes = [row.split("|")[-2].split()[0] for row in rows]
+    assert all(code in ("c1", "c2", "c3", "c4") for code in own_codes)
