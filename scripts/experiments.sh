@@ -51,19 +51,37 @@ export -f run continue_run; export BIN
   echo "continue_run faces20k-azimuth-s1 faces-s1-cr --steps 25002 --cr-weight 2 --cr-start 20000 --cr-ramp 500"
   echo "run faces4-azimuth-s1 --preset faces-azimuth --codes cont:4 --seed 1 --steps 6000 --eval-every 500"
 } | xargs -P "$JOBS" -I{} bash -c {}
+[ -d runs/faces4-azimuth-s1-at6000 ] || cp -r runs/faces4-azimuth-s1 runs/faces4-azimuth-s1-at6000  # the four-code pilot as the section above scores it
 
-for run in runs/faces-*-s[0-9] runs/faces8k-*-s[0-9] runs/faces20k-*-s[0-9] runs/chairs-sn-pilotA; do  # chairs-rotation-s0 generated no chairs
+# the four-code recipe on two seeds (seed 1 resumed from 6,000; both stopped with SIGTERM), a chairs
+# pilot with the appendix's three Cat(20) codes (SIGTERM at 4,796), the elevation preset on the current renderer
+{
+  echo "run faces4-azimuth-s1 --steps 10281"
+  echo "run faces4-azimuth-s0 --preset faces-azimuth --codes cont:4 --seed 0 --steps 6729 --eval-every 500"
+  echo "run chairs-sn-3cat --preset chairs-rotation --network sprites --codes cat:20,cat:20,cat:20,cont:3 --lambda-cont 0.2 --lr-d 2e-4 --lr-g 5e-4 --batch-size 64 --seed 0 --steps 4796 --eval-every 500"
+  echo "run faces3k-elevation-s0 --preset faces-elevation --seed 0 --steps 3453 --eval-every 500"
+} | xargs -P "$JOBS" -I{} bash -c {}
+
+for run in runs/faces-*-s[0-9] runs/faces8k-*-s[0-9] runs/faces20k-*-s[0-9] runs/faces4-azimuth-s1 runs/chairs-sn-pilotA; do  # chairs-rotation-s0 generated no chairs
   "$BIN" traverse "$run" --out "docs/figures/$(basename "$run")" --columns 9 --scale 1
 done
 "$PY" scripts/summarize_factors.py runs/faces-*-s[0-9] --factors azimuth,elevation,lighting,width
 "$PY" scripts/summarize_factors.py runs/faces8k-azimuth-s0 runs/faces8k-azimuth-s1 --factors azimuth,elevation,lighting,width
 "$PY" scripts/summarize_factors.py runs/faces20k-azimuth-s1 runs/faces17k-azimuth-s0 --factors azimuth,elevation,lighting,width
-"$PY" scripts/summarize_factors.py runs/faces-s1-lowlr runs/faces-s1-cr runs/faces4-azimuth-s1 --factors azimuth,elevation,lighting,width
-for run in runs/faces20k-azimuth-s1 runs/faces17k-azimuth-s0 runs/faces-s1-cr runs/faces4-azimuth-s1; do
+"$PY" scripts/summarize_factors.py runs/faces-s1-lowlr runs/faces-s1-cr runs/faces4-azimuth-s1-at6000 --factors azimuth,elevation,lighting,width
+for run in runs/faces20k-azimuth-s1 runs/faces17k-azimuth-s0 runs/faces-s1-cr runs/faces4-azimuth-s1-at6000; do
   "$PY" scripts/factor_profile.py "$run" --factor azimuth
 done
 "$PY" scripts/factor_profile.py runs/faces20k-azimuth-s1 --factor width --split-by azimuth
 "$PY" scripts/supervised_ceiling.py faces3d --train 40000 --epochs 3 --split-by azimuth
+"$PY" scripts/supervised_ceiling.py chairs3d --network sprites --train 20000 --epochs 4 --split-by azimuth
+"$PY" scripts/factor_profile.py runs/chairs-sn-pilotA --factor width --split-by azimuth
+"$PY" scripts/refit_encoder.py runs/faces4-azimuth-s1-at6000 --steps 2000 --report-every 500
+for run in runs/faces4-azimuth-s1 runs/faces4-azimuth-s0; do
+  "$PY" scripts/factor_profile.py "$run" --factor azimuth
+  "$PY" scripts/factor_profile.py "$run" --factor width --split-by azimuth
+done
+"$PY" scripts/summarize_factors.py runs/faces4-azimuth-s1 runs/faces4-azimuth-s0 runs/faces3k-elevation-s0 --factors azimuth,elevation,lighting,width
 "$PY" scripts/summarize_factors.py runs/chairs-*-s[0-9] --factors azimuth,width
 "$PY" scripts/summarize_factors.py runs/chairs-sn-pilotA --factors style,azimuth,width
 "$PY" scripts/summarize_runs.py runs/fashion-s0
