@@ -26,7 +26,7 @@ def distance_from_middle(values: np.ndarray, factor) -> np.ndarray:
     """How far from the middle of the range; for a circular factor (an angle from the front), how
     side-on: |sine|, 0 facing the camera or away from it, 1 at either side."""
     if factor.kind == "circular":
-        return np.abs(np.sin(values - factor.low))
+        return np.abs(np.sin((values - factor.low) * 2 * np.pi / (factor.high - factor.low)))
     return np.abs(values - (factor.low + factor.high) / 2)
 
 

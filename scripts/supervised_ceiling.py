@@ -8,7 +8,7 @@ the images hardly show. Continuous factors, and circular ones as their cosine an
 of |F - middle of its range| (of |sin F| for a circular F: front and back views first, side views last).
 
     python scripts/supervised_ceiling.py faces3d --train 40000 --epochs 3 --split-by azimuth
-    python scripts/supervised_ceiling.py chairs3d --network sprites --train 20000 --epochs 3 --split-by azimuth
+    python scripts/supervised_ceiling.py chairs3d --network sprites --train 20000 --epochs 4 --split-by azimuth
 """
 
 from __future__ import annotations
@@ -36,8 +36,9 @@ def regression_targets(factors, values: np.ndarray) -> tuple[list[str], np.ndarr
             names.append(factor.name)
             columns.append(values[:, i])
         elif factor.kind == "circular":
+            angle = (values[:, i] - factor.low) * 2 * np.pi / (factor.high - factor.low)
             names += [f"{factor.name} (cos)", f"{factor.name} (sin)"]
-            columns += [np.cos(values[:, i]), np.sin(values[:, i])]
+            columns += [np.cos(angle), np.sin(angle)]
     return names, np.stack(columns, axis=1)
 
 
