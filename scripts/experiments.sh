@@ -51,7 +51,7 @@ export -f run continue_run; export BIN
   echo "continue_run faces20k-azimuth-s1 faces-s1-cr --steps 25002 --cr-weight 2 --cr-start 20000 --cr-ramp 500"
   echo "run faces4-azimuth-s1 --preset faces-azimuth --codes cont:4 --seed 1 --steps 6000 --eval-every 500"
 } | xargs -P "$JOBS" -I{} bash -c {}
-[ -d runs/faces4-azimuth-s1-at6000 ] || cp -r runs/faces4-azimuth-s1 runs/faces4-azimuth-s1-at6000  # the four-code pilot as the section above scores it
+[ -d runs/faces4-azimuth-s1-at6000 ] || cp -r runs/faces4-azimuth-s1 runs/faces4-azimuth-s1-at6000  # the four-code pilot at update 6,000, as the "three more tries" section scores it
 
 # the four-code recipe on two seeds (seed 1 resumed from 6,000; both stopped with SIGTERM), a chairs
 # pilot with the appendix's three Cat(20) codes (SIGTERM at 4,796), the elevation preset on the current renderer
@@ -81,7 +81,8 @@ for run in runs/faces4-azimuth-s1 runs/faces4-azimuth-s0; do
   "$PY" scripts/factor_profile.py "$run" --factor azimuth
   "$PY" scripts/factor_profile.py "$run" --factor width --split-by azimuth
 done
-"$PY" scripts/summarize_factors.py runs/faces4-azimuth-s1 runs/faces4-azimuth-s0 runs/faces3k-elevation-s0 --factors azimuth,elevation,lighting,width
+"$PY" scripts/summarize_factors.py runs/faces4-azimuth-s1 runs/faces4-azimuth-s0 --factors azimuth,elevation,lighting,width
+"$PY" scripts/summarize_factors.py runs/faces3k-elevation-s0 --factors azimuth,elevation,lighting,width
 "$PY" scripts/summarize_factors.py runs/chairs-*-s[0-9] --factors azimuth,width
 "$PY" scripts/summarize_factors.py runs/chairs-sn-pilotA --factors style,azimuth,width
 "$PY" scripts/summarize_runs.py runs/fashion-s0
