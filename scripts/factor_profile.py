@@ -26,8 +26,15 @@ def distance_from_middle(values: np.ndarray, factor) -> np.ndarray:
     """How far from the middle of the range; for a circular factor (an angle from the front), how
     side-on: |sine|, 0 facing the camera or away from it, 1 at either side."""
     if factor.kind == "circular":
-        return np.abs(np.sin((values - factor.low) * 2 * np.pi / (factor.high - factor.low)))
+        return np.abs(np.sin(factor.angle(values)))
     return np.abs(values - (factor.low + factor.high) / 2)
+
+
+def distance_label(name: str, factor) -> str:
+    """How the thirds of ``distance_thirds`` are ordered, for a table's heading."""
+    if factor.kind == "circular":
+        return f"|sin {name}| (front and back first)"
+    return f"|{name} - middle| (nearest the middle first)"
 
 
 def distance_thirds(values: np.ndarray, factor) -> list[np.ndarray]:
@@ -75,7 +82,7 @@ def main() -> int:
     if args.split_by:
         column = names.index(args.split_by)
         thirds = distance_thirds(all_values[:, column], dataset.factors[column])
-        print(f"\n| code | {args.factor} within thirds of |{args.split_by} - middle|: first (nearest) | second | last |")
+        print(f"\n| code | {args.factor} within thirds of {distance_label(args.split_by, dataset.factors[column])}: first | second | last |")
         print("|---|---|---|---|")
         for name, estimate in codes.items():
             cells = [abs(rank_correlation(estimate[keep], values[keep])) for keep in thirds]

@@ -21,7 +21,7 @@ import torch
 from torch import nn
 
 from infogan.data import load_dataset, to_unit_range
-from infogan.metrics import encode_dataset, evaluation_sample, factor_code_table
+from infogan.metrics import evaluation_sample, factor_code_table
 from infogan.model import InfoGAN
 from infogan.networks import architecture, discriminator_trunk, init_weights
 
@@ -59,7 +59,8 @@ def main() -> int:
     values = dataset.factor_values(indices)
     real = to_unit_range(dataset.images(indices))
     kinds = dict.fromkeys(continuous, "cont")
-    q_codes = {name: estimate for name, estimate in encode_dataset(model, dataset, indices).items() if name in kinds}
+    q_estimates = model.encode(real)
+    q_codes = {name: q_estimates[name].numpy() for name in continuous}
     print_table(f"Q of {args.run} (update {model.step}), {args.n} test images", factor_code_table(q_codes, kinds, list(dataset.factors), values), factors)
 
     trunk, features = discriminator_trunk(architecture(model.network), model.image_shape[0], model.config.leaky_slope)

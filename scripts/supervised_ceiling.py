@@ -24,7 +24,7 @@ from infogan.data import SOURCES, load_dataset, to_unit_range
 from infogan.metrics import rank_correlation
 from infogan.networks import NetworkError, architecture, check_image_shape, discriminator_trunk, init_weights
 
-from factor_profile import distance_thirds  # scripts/ is on the path when a script runs
+from factor_profile import distance_label, distance_thirds  # scripts/ is on the path when a script runs
 
 
 def regression_targets(factors, values: np.ndarray) -> tuple[list[str], np.ndarray]:
@@ -36,7 +36,7 @@ def regression_targets(factors, values: np.ndarray) -> tuple[list[str], np.ndarr
             names.append(factor.name)
             columns.append(values[:, i])
         elif factor.kind == "circular":
-            angle = (values[:, i] - factor.low) * 2 * np.pi / (factor.high - factor.low)
+            angle = factor.angle(values[:, i])
             names += [f"{factor.name} (cos)", f"{factor.name} (sin)"]
             columns += [np.cos(angle), np.sin(angle)]
     return names, np.stack(columns, axis=1)
@@ -93,9 +93,7 @@ def main() -> int:
         scores = [abs(rank_correlation(predicted[:, i], test_values[:, i])) for i in range(len(names))]
         print(f"| {epoch} | {time.perf_counter() - started:.0f} | " + " | ".join(f"{score:.3f}" for score in scores) + " |", flush=True)
     if thirds:
-        kind = test_set.factors[column].kind
-        split = f"|sin {args.split_by}| (front and back first)" if kind == "circular" else f"|{args.split_by} - middle| (nearest the middle first)"
-        print(f"\nafter epoch {args.epochs}, within thirds of {split}")
+        print(f"\nafter epoch {args.epochs}, within thirds of {distance_label(args.split_by, test_set.factors[column])}")
         print("| factor | first third | second third | last third |\n|---|---|---|---|")
         for i, name in enumerate(names):
             print(f"| {name} | " + " | ".join(f"{abs(rank_correlation(predicted[t, i], test_values[t, i])):.3f}" for t in thirds) + " |")

@@ -36,6 +36,10 @@ class Factor:
     high: float
     values: int | None = None  # number of distinct values (discrete and gridded factors)
 
+    def angle(self, values: np.ndarray) -> np.ndarray:
+        """A circular factor's values in radians from ``low``: [low, high) is one turn."""
+        return (np.asarray(values, dtype=np.float64) - self.low) * 2 * np.pi / (self.high - self.low)
+
     def discretize(self, values: np.ndarray, bins: int = 20) -> np.ndarray:
         """Integer classes 0..n-1 of factor values: the grid index for a factor with ``values``
         distinct values (circular ones step ``(high - low) / values``), else one of ``bins`` equal

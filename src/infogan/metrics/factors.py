@@ -60,7 +60,7 @@ def factor_code_table(codes: dict[str, np.ndarray], kinds: dict[str, str], facto
             if kinds[name] == "cat":
                 scores[i, j] = normalized_mutual_information(estimate, factor.discretize(column))
             elif factor.kind == "circular":
-                scores[i, j] = circular_rank_correlation(estimate, (column - factor.low) * 2 * np.pi / (factor.high - factor.low))
+                scores[i, j] = circular_rank_correlation(estimate, factor.angle(column))
             else:
                 scores[i, j] = abs(rank_correlation(estimate, column))
     names = list(codes)
