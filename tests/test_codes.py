@@ -2,11 +2,12 @@
 
 import math
 
+import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
 
-from infogan.codes import LOG_STD_MAX, LOG_STD_MIN, Categorical, CodeError, LatentSpec, Uniform
+from infogan.codes import LOG_STD_MAX, LOG_STD_MIN, Angle, Categorical, CodeError, LatentSpec, Uniform
 
 
 def gaussian_log_density(x, mean, std):
@@ -260,3 +261,62 @@ def test_batch_information_lies_between_zero_and_log_k():
     for scale in (0.1, 1.0, 10.0):
         value = code.batch_information(scale * torch.randn(64, 10, generator=generator)).item()
         assert -1e-6 <= value <= math.log(10) + 1e-6
+
+
+# --- angle codes -----------------------------------------------------------------------------
+
+
+def test_angle_code_entropy_is_log_two_pi_and_samples_cover_the_circle():
+    code = Angle("c1")
+    assert code.entropy() == pytest.approx(math.log(2 * math.pi))
+    values = code.sample(20000, torch.Generator().manual_seed(0))
+    assert values.dtype == torch.float32
+    assert values.min() >= -math.pi and values.max() < math.pi
+    assert values.mean().item() == pytest.approx(0.0, abs=0.05)
+    assert values.var().item() == pytest.approx(math.pi**2 / 3, rel=0.03)  # variance of Unif(-pi, pi)
+
+
+def test_angle_log_q_is_the_von_mises_log_density():
+    from scipy.stats import vonmises
+
+    generator = torch.Generator().manual_seed(1)
+    q_output = torch.randn(64, 2, generator=generator, dtype=torch.float64) * 4
+    values = Angle("c1").sample(64, generator).double()
+    kappa = q_output.norm(dim=1)
+    mean = torch.atan2(q_output[:, 1], q_output[:, 0])
+    expected = vonmises.logpdf(values.numpy(), kappa.numpy(), loc=mean.numpy())
+    np.testing.assert_allclose(Angle("c1").log_q(q_output, values).numpy(), expected, rtol=1e-6, atol=1e-6)
+
+
+def test_angle_log_q_stays_finite_for_very_confident_and_for_zero_outputs():
+    code = Angle("c1")
+    q_output = torch.tensor([[0.0, 0.0], [5000.0, 0.0]], requires_grad=True)
+    log_q = code.log_q(q_output, torch.tensor([1.0, 0.0]))
+    assert log_q[0].item() == pytest.approx(-math.log(2 * math.pi))  # kappa 0: the uniform density
+    assert log_q[1].item() == pytest.approx(0.5 * math.log(5000 / (2 * math.pi)), abs=1e-3)  # ~ Gaussian with std 1/sqrt(kappa)
+    log_q.sum().backward()
+    assert torch.isfinite(q_output.grad).all()
+
+
+def test_generator_sees_an_angle_as_its_cosine_and_sine_so_minus_pi_and_pi_are_one_input():
+    code = Angle("c1")
+    inputs = code.to_input(torch.tensor([-math.pi, math.pi, 0.5]))
+    torch.testing.assert_close(inputs[0], inputs[1])
+    torch.testing.assert_close(inputs[2], torch.tensor([math.cos(0.5), math.sin(0.5)]))
+    assert code.input_width == code.output_width == 2
+
+
+def test_angle_prediction_is_the_direction_of_q_output():
+    predicted = Angle("c1").predict(torch.tensor([[1.0, 0.0], [0.0, 2.0], [-3.0, -1e-9], [1.0, -1.0]]))
+    torch.testing.assert_close(predicted, torch.tensor([0.0, math.pi / 2, -math.pi, -math.pi / 4]))
+
+
+def test_parse_angle_codes_between_others_and_round_trip():
+    spec = LatentSpec.parse("cat:12,circ:2,cont:1", noise=5)
+    assert [code.kind for code in spec.codes] == ["cat", "circ", "circ", "cont"]
+    assert [code.name for code in spec.codes] == ["c1", "c2", "c3", "c4"]
+    assert spec.input_width == 5 + 12 + 2 + 2 + 1 and spec.output_width == 12 + 2 + 2 + 2
+    again = LatentSpec.from_dict(spec.to_dict())
+    assert again.codes == spec.codes and again.to_dict() == spec.to_dict()
+    with pytest.raises(CodeError, match="circ:N"):
+        LatentSpec.parse("circ:1:0:1", noise=5)

@@ -10,6 +10,7 @@ from infogan.codes import LatentSpec
 from infogan.data import ArrayDataset, Factor
 from infogan.metrics import (
     categorical_accuracy,
+    circular_circular_rank_correlation,
     circular_rank_correlation,
     confusion_matrix,
     evaluate,
@@ -180,3 +181,40 @@ def test_evaluate_reports_the_factor_table_on_data_with_known_factors():
     assert table["factors"] == ["brightness"] and table["codes"] == ["c1", "c2", "c3"]
     assert table["captured"]["brightness"]["code"] in {"c1", "c2", "c3"}
     assert "accuracy" not in result
+
+
+def test_circular_circular_correlation_is_one_for_any_monotone_turn_either_way_and_near_zero_for_unrelated_angles():
+    rng = np.random.default_rng(4)
+    angle = rng.uniform(0, 2 * np.pi, 5000)
+    wrap = lambda a: np.angle(np.exp(1j * a))  # noqa: E731 - angles folded into (-pi, pi]
+    assert circular_circular_rank_correlation(wrap(angle + 2.0), angle) == pytest.approx(1.0)
+    assert circular_circular_rank_correlation(wrap(-angle + 1.0), angle) == pytest.approx(1.0)
+    assert circular_circular_rank_correlation(wrap(angle + 0.4 * np.sin(angle) - 3.0), angle) == pytest.approx(1.0)  # warped
+    assert circular_circular_rank_correlation(rng.uniform(-np.pi, np.pi, 5000), angle) < 0.05
+    noisy = circular_circular_rank_correlation(wrap(angle + rng.normal(0, 0.5, 5000)), angle)
+    assert 0.8 < noisy < 0.95  # the mean resultant of N(0, 0.5) noise is exp(-0.5**2 / 2) = 0.88
+    assert circular_circular_rank_correlation(np.zeros(10), angle[:10]) == 0.0
+
+
+def test_factor_code_table_scores_an_angle_code_on_angles_and_on_other_factors():
+    rng = np.random.default_rng(5)
+    n = 4000
+    factors = [Factor("turn", "circular", 0, 2 * np.pi), Factor("size", "continuous", 0.5, 1.0)]
+    values = np.stack([rng.uniform(0, 2 * np.pi, n), rng.uniform(0.5, 1, n)], axis=1)
+    codes = {"c1": np.angle(np.exp(1j * (1.5 - values[:, 0]))), "c2": values[:, 1], "c3": np.pi * (2 * values[:, 1] - 1.5)}
+    table = factor_code_table(codes, {"c1": "circ", "c2": "cont", "c3": "circ"}, factors, values)
+    assert table["measure"] == {"c1": "circular_rank", "c2": "abs_spearman", "c3": "circular_rank"}
+    assert table["captured"]["turn"] == {"code": "c1", "score": pytest.approx(1.0)}
+    scores = np.array(table["scores"])
+    assert scores[1, 2] > 0.95  # size read off c3's cosine and sine, which it sweeps along half a turn
+    assert scores[0, 1] < 0.05 and scores[1, 0] < 0.05 and scores[0, 2] < 0.05
+
+
+def test_an_angle_code_is_represented_by_the_cosine_and_sine_of_q_mean_angle():
+    model = InfoGAN(LatentSpec.parse("cat:3,circ:1,cont:1", 4), network="mnist")
+    assert model.representation_names() == ["c1=0", "c1=1", "c1=2", "c2.cos", "c2.sin", "c3"]
+    images = model.generate(16, seed=0)
+    columns = model.representation(images)
+    assert columns.shape == (16, 6)
+    torch.testing.assert_close(columns[:, 3] ** 2 + columns[:, 4] ** 2, torch.ones(16))
+    torch.testing.assert_close(torch.atan2(columns[:, 4], columns[:, 3]), model.encode(images)["c2"])

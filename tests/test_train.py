@@ -1,5 +1,6 @@
 """The training loop: it learns the codes, it is reproducible, and it resumes exactly."""
 
+import dataclasses
 import json
 import math
 import os
@@ -74,6 +75,16 @@ def test_baseline_without_information_reward_learns_clearly_less(infogan_run, ba
     baseline_mi = read_log(baseline_run[0])[-1]["mi_c1"]
     assert baseline_mi < 1.0
     assert baseline_mi < infogan_mi - 0.6
+
+
+def test_q_learns_where_an_angle_code_points(data_root, tmp_path):
+    """Measured on these glyphs (seeds 0-1): L_I(c1) of one angle code at updates 20 and 100 was
+    0.67-0.71 and 1.15-1.18 nats (H = ln 2 pi = 1.84); with G unrewarded, 0.41 and 1.06-1.10."""
+    config = dataclasses.replace(learning_config(data_root, info_weight_g=1.0), codes="circ:1", lambda_cont=1.0, eval_every=0)
+    train(config, tmp_path, progress=False)
+    mi = [row["mi_c1"] for row in read_log(tmp_path)]
+    assert mi[0] > 0.5 and mi[-1] >= mi[0] + 0.3, mi
+    assert mi[-1] > 1.0, mi
 
 
 def test_metrics_log_has_one_line_per_logging_interval(infogan_run):

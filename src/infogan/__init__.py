@@ -1,6 +1,6 @@
 """InfoGAN: interpretable representation learning by information maximizing GANs (Chen et al., 2016)."""
 
-from .codes import Categorical, LatentSpec, Uniform
+from .codes import Angle, Categorical, LatentSpec, Uniform
 from .config import TrainConfig
 from .data import load_dataset
 from .metrics import categorical_accuracy, evaluate, factor_code_table
@@ -9,6 +9,6 @@ from .train import train
 
 __version__ = "0.1.0"
 __all__ = [
-    "Categorical", "Uniform", "LatentSpec", "TrainConfig", "InfoGAN", "train", "evaluate", "categorical_accuracy",
+    "Categorical", "Uniform", "Angle", "LatentSpec", "TrainConfig", "InfoGAN", "train", "evaluate", "categorical_accuracy",
     "factor_code_table", "load_dataset",
 ]

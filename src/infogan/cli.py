@@ -42,12 +42,12 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     add("--data-dir", default=S, help="folder holding one folder per dataset (default $INFOGAN_DATA, then the cache); for --dataset folder, the image folder")
     add("--no-verify", dest="verify_data", action="store_false", default=S, help="skip checksum checks (your own files under a dataset's name)")
     add("--network", default=S, choices=["auto", *ARCHITECTURES], help="the paper's network for that data (default auto: the dataset's own)")
-    add("--codes", default=S, help="latent codes, e.g. cat:10,cont:2 (default, the paper's MNIST codes)")
+    add("--codes", default=S, help="latent codes, e.g. cat:10,cont:2 (default, the paper's MNIST codes); cont:N:LOW:HIGH sets a range, circ:N adds angle codes")
     add("--noise", type=int, default=S, help="noise dimensions (default 62)")
     add("--noise-prior", default=S, choices=["uniform", "normal"], help="noise prior (default uniform, as the official code)")
     add("--fixed-std", dest="learn_std", action="store_false", default=S, help="Q's Gaussian std fixed at 1 (official code) instead of learned (paper)")
     add("--lambda-cat", type=float, default=S, help="weight of categorical codes' information term (default 1)")
-    add("--lambda-cont", type=float, default=S, help="weight of continuous codes' information term (default 0.1)")
+    add("--lambda-cont", type=float, default=S, help="weight of continuous and angle codes' information term (default 0.1)")
     add("--info-weight-g", type=float, default=S, help="multiplier of the information term in G's loss; 0 = the paper's GAN baseline (default 1)")
     add("--lambda-invariant", type=float, default=S, help="weight of Q recognising the categorical code through small random rotations/shifts/scalings of G's images; 0 = the paper's objective (default 1)")
     add("--lambda-real", type=float, default=S, help="weight of a balanced-clustering term for Q's category on real images (default 0)")
@@ -245,7 +245,7 @@ def digit_order(run) -> list[int] | None:
 
 
 def command_traverse(args) -> int:
-    from .figures import category_sweep, code_traversal, save_grid
+    from .figures import category_sweep, circle_sweep, code_traversal, save_grid
 
     model = load_model(args.run)
     out = Path(args.out or Path(args.run) / "figures")
@@ -258,7 +258,8 @@ def command_traverse(args) -> int:
         if code.kind == "cat":
             images, columns = category_sweep(model, seed=args.seed, columns=args.columns, order=order)
         else:
-            images, columns = code_traversal(model, code.name, values, seed=args.seed, order=order)
+            sweep = circle_sweep(args.columns) if code.kind == "circ" else values
+            images, columns = code_traversal(model, code.name, sweep, seed=args.seed, order=order)
         path = save_grid(images, out / f"traverse_{code.name}.png", columns, scale=args.scale)
         print(path)
     return 0
@@ -432,7 +433,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     traverse = commands.add_parser("traverse", help="the paper's Figure 2: sweep each code, others fixed")
     traverse.add_argument("run")
-    traverse.add_argument("--range", nargs=2, type=float, default=[-2.0, 2.0], metavar=("LOW", "HIGH"))
+    traverse.add_argument("--range", nargs=2, type=float, default=[-2.0, 2.0], metavar=("LOW", "HIGH"),
+                          help="continuous codes' sweep; an angle code always goes once round the circle")
     traverse.add_argument("--columns", type=int, default=10, help="values per sweep")
     traverse.add_argument("--seed", type=int, default=0, help="seed of the fixed noise")
     traverse.add_argument("--scale", type=int, default=2, help="pixel upscaling of the PNG")

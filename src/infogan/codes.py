@@ -135,7 +135,55 @@ class Uniform:
         return f"Unif({self.low:g},{self.high:g})"
 
 
-Code = Categorical | Uniform
+@dataclass(frozen=True)
+class Angle:
+    """A code uniform on the circle [-pi, pi): G sees its cosine and sine, so -pi and pi are the
+    same input; Q models it as a von Mises distribution.
+
+    A full turn (a chair seen from every side) cannot be one interval code without a jump where
+    the interval's ends meet or a fold that gives mirrored views one value. Q outputs a 2-vector ``m``: its direction is the mean angle,
+    its length the concentration ``kappa``, and ``log Q = m . (cos c, sin c) - log(2 pi I0(kappa))``.
+    """
+
+    name: str
+
+    kind = "circ"
+
+    @property
+    def input_width(self) -> int:
+        return 2
+
+    @property
+    def output_width(self) -> int:
+        return 2
+
+    def entropy(self) -> float:
+        return math.log(2 * math.pi)
+
+    def sample(self, n: int, generator: torch.Generator | None = None, device=None) -> torch.Tensor:
+        return (2 * torch.rand((n,), generator=generator, device=device) - 1) * math.pi
+
+    def full(self, n: int, value: float, device=None) -> torch.Tensor:
+        return torch.full((n,), float(value), device=device)
+
+    def to_input(self, values: torch.Tensor) -> torch.Tensor:
+        return torch.stack([torch.cos(values), torch.sin(values)], dim=1)
+
+    def log_q(self, q_output: torch.Tensor, values: torch.Tensor) -> torch.Tensor:
+        """Per-sample von Mises log-density of ``values`` (radians) under Q's vector."""
+        kappa = torch.sqrt((q_output * q_output).sum(dim=1) + 1e-12)  # the epsilon keeps kappa's gradient finite at 0
+        log_i0 = torch.log(torch.special.i0e(kappa)) + kappa  # i0e = I0 * exp(-kappa) does not overflow
+        alignment = q_output[:, 0] * torch.cos(values) + q_output[:, 1] * torch.sin(values)
+        return alignment - log_i0 - math.log(2 * math.pi)
+
+    def predict(self, q_output: torch.Tensor) -> torch.Tensor:
+        return torch.atan2(q_output[:, 1], q_output[:, 0])
+
+    def describe(self) -> str:
+        return "Angle(-pi,pi)"
+
+
+Code = Categorical | Uniform | Angle
 
 
 class LatentSpec:
@@ -160,7 +208,7 @@ class LatentSpec:
     def parse(cls, text: str, noise: int, noise_prior: str = "uniform", learn_std: bool = True) -> "LatentSpec":
         """Parse ``"cat:10,cont:2"``: one Cat(10) then two Unif(-1,1) codes.
 
-        ``cont:N:LOW:HIGH`` sets the range of N continuous codes.
+        ``cont:N:LOW:HIGH`` sets the range of N continuous codes; ``circ:N`` adds N angle codes.
         """
         codes: list[Code] = []
         for part in (p.strip() for p in text.split(",")):
@@ -177,11 +225,14 @@ class LatentSpec:
                         raise ValueError
                     for _ in range(count):
                         codes.append(Uniform(f"c{len(codes) + 1}", low, high, learn_std))
+                elif kind == "circ" and len(fields) == 2 and count >= 1:
+                    for _ in range(count):
+                        codes.append(Angle(f"c{len(codes) + 1}"))
                 else:
                     raise ValueError
             except (ValueError, IndexError):
                 raise CodeError(
-                    f"cannot read code {part!r} in {text!r}: use cat:K (K >= 2), cont:N or cont:N:LOW:HIGH (finite LOW < HIGH), "
+                    f"cannot read code {part!r} in {text!r}: use cat:K (K >= 2), cont:N, cont:N:LOW:HIGH (finite LOW < HIGH) or circ:N, "
                     f"comma-separated, K and N at most {MAX_COUNT}"
                 ) from None
         return cls(noise, codes, noise_prior)
@@ -216,7 +267,7 @@ class LatentSpec:
         return {code.name: code.log_q(slices[code.name], codes[code.name]).mean() for code in self.codes}
 
     def predict(self, q_output: torch.Tensor) -> dict[str, torch.Tensor]:
-        """Q's point estimate of each code: the arg-max category, or the Gaussian mean."""
+        """Q's point estimate of each code: the arg-max category, the Gaussian mean, or the mean angle."""
         slices = self.split_q_output(q_output)
         return {code.name: code.predict(slices[code.name]) for code in self.codes}
 
@@ -230,6 +281,8 @@ class LatentSpec:
             "codes": [
                 {"name": c.name, "kind": "cat", "categories": c.categories}
                 if isinstance(c, Categorical)
+                else {"name": c.name, "kind": "circ"}
+                if isinstance(c, Angle)
                 else {"name": c.name, "kind": "cont", "low": c.low, "high": c.high, "learn_std": c.learn_std}
                 for c in self.codes
             ],
@@ -241,6 +294,8 @@ class LatentSpec:
         for c in data["codes"]:
             if c["kind"] == "cat":
                 codes.append(Categorical(c["name"], c["categories"]))
+            elif c["kind"] == "circ":
+                codes.append(Angle(c["name"]))
             else:
                 codes.append(Uniform(c["name"], c["low"], c["high"], c["learn_std"]))
         return cls(data["noise"], codes, data["noise_prior"])

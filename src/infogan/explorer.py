@@ -24,7 +24,7 @@ import torch
 from PIL import Image
 
 from .codes import CodeError
-from .figures import image_grid
+from .figures import circle_sweep, image_grid
 from .model import InfoGAN
 
 MAX_GRID = 16  # rows or columns of a grid view: bounds the work one request can ask for
@@ -92,12 +92,16 @@ class Explorer:
 
     def grid(self, seed: int, values: dict[str, float], sweep: str, rows: int, columns: int, low: float, high: float) -> tuple[torch.Tensor, int]:
         """``rows`` noise draws (the ``rows`` first of seed ``seed``) down, ``sweep`` across: each
-        category of a categorical code, or ``columns`` values from ``low`` to ``high``; the other
-        codes as ``values`` fix them (the free ones drawn once per row)."""
+        category of a categorical code, ``columns`` angles once round for an angle code, or
+        ``columns`` values from ``low`` to ``high``; the other codes as ``values`` fix them (the
+        free ones drawn once per row)."""
         if sweep not in self.model.spec.by_name:
             raise CodeError(f"no code named {sweep!r}; this model has {', '.join(self.model.spec.by_name)}")
         code = self.model.spec.by_name[sweep]
-        sweep_values = torch.arange(code.categories) if code.kind == "cat" else torch.linspace(low, high, columns)
+        if code.kind == "cat":
+            sweep_values = torch.arange(code.categories)
+        else:
+            sweep_values = torch.tensor(circle_sweep(columns)) if code.kind == "circ" else torch.linspace(low, high, columns)
         columns = len(sweep_values)
         with self.lock, torch.no_grad():
             noise, codes = self.model.latents(rows, values, seed=seed)

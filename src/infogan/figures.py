@@ -68,6 +68,11 @@ def category_sweep(model, seed: int = 0, columns: int = 10, order: list[int] | N
     return model.generate_from(noise, codes), columns
 
 
+def circle_sweep(columns: int) -> list[float]:
+    """``columns`` angles once round the circle from -pi, evenly spaced (pi, the same as -pi, left out)."""
+    return np.linspace(-np.pi, np.pi, columns, endpoint=False).tolist()
+
+
 def code_traversal(model, name: str, values, seed: int = 0, order: list[int] | None = None) -> tuple[torch.Tensor, int]:
     """The paper's Figure 2 for a continuous code: one row per category of the first categorical
     code (in ``order``; 10 noise draws if there is no such code), columns sweep ``name`` over

@@ -92,20 +92,30 @@ class InfoGAN:
     def representation(self, images: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
         """What the disentanglement scores read, N x D for images in [0, 1]: Q's mean for each
         continuous code, Q's category probabilities for each categorical code (one column per
-        category, since a category's index has no order). ``representation_names`` labels the columns."""
+        category, since a category's index has no order), the cosine and sine of Q's mean angle for
+        each angle code (its number jumps at +-pi). ``representation_names`` labels the columns."""
         columns = []
         for start in range(0, len(images), batch_size):
             q_output = self.discriminator(images[start : start + batch_size].to(self.device))[1].cpu()
             slices = self.spec.split_q_output(q_output)
-            parts = [
-                torch.softmax(slices[code.name], dim=1) if code.kind == "cat" else code.predict(slices[code.name]).unsqueeze(1)
-                for code in self.spec.codes
-            ]
+            parts = [representation_columns(code, slices[code.name]) for code in self.spec.codes]
             columns.append(torch.cat(parts, dim=1))
         return torch.cat(columns)
 
     def representation_names(self) -> list[str]:
         names = []
         for code in self.spec.codes:
-            names += [f"{code.name}={k}" for k in range(code.categories)] if code.kind == "cat" else [code.name]
+            if code.kind == "cat":
+                names += [f"{code.name}={k}" for k in range(code.categories)]
+            else:
+                names += [f"{code.name}.cos", f"{code.name}.sin"] if code.kind == "circ" else [code.name]
         return names
+
+
+def representation_columns(code, q_output: torch.Tensor) -> torch.Tensor:
+    """One code's columns of ``InfoGAN.representation``."""
+    if code.kind == "cat":
+        return torch.softmax(q_output, dim=1)
+    if code.kind == "circ":
+        return code.to_input(code.predict(q_output))
+    return code.predict(q_output).unsqueeze(1)

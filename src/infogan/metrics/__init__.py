@@ -10,11 +10,15 @@ from __future__ import annotations
 from ..data import Dataset, RenderedDataset
 from .accuracy import categorical_accuracy, confusion_matrix, labelled_accuracy
 from .encoding import encode_dataset, evaluation_sample, representation_encoder
-from .factors import circular_rank_correlation, factor_code_table, factor_scores, normalized_mutual_information, rank_correlation
+from .factors import (
+    circular_circular_rank_correlation, circular_rank_correlation, factor_code_table, factor_scores,
+    normalized_mutual_information, rank_correlation,
+)
 from .information import information_bounds
 
 __all__ = [
-    "categorical_accuracy", "circular_rank_correlation", "confusion_matrix", "encode_dataset", "evaluate", "representation_encoder",
+    "categorical_accuracy", "circular_circular_rank_correlation", "circular_rank_correlation", "confusion_matrix",
+    "encode_dataset", "evaluate", "representation_encoder",
     "evaluation_sample", "factor_code_table", "factor_scores", "information_bounds", "labelled_accuracy",
     "normalized_mutual_information", "rank_correlation",
 ]

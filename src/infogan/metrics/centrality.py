@@ -9,6 +9,7 @@ mean d_ij over the other runs, and the most central run is kept.
 
 from __future__ import annotations
 
+import math
 from typing import Callable
 
 import numpy as np
@@ -26,9 +27,9 @@ class GeneratorFactors:
     """A model's codes as known generating factors (the FactorSampler of ``factor_vae_score``).
 
     Each code is one factor: a categorical code's values are its categories; a continuous code is
-    cut into ``bins`` equal bins over [low, high] and a value is drawn uniformly inside its bin,
-    so "this factor fixed" means "this code within 1/bins of its range". The noise is free: every
-    image draws it from its prior.
+    cut into ``bins`` equal bins over [low, high] (an angle code: over the circle) and a value is
+    drawn uniformly inside its bin, so "this factor fixed" means "this code within 1/bins of its
+    range". The noise is free: every image draws it from its prior.
     """
 
     def __init__(self, model, bins: int = 20, chunk: int = 1000):
@@ -39,6 +40,7 @@ class GeneratorFactors:
         self.chunk = chunk
         self.factors = tuple(
             Factor(code.name, "discrete", 0.0, code.categories - 1.0, code.categories) if code.kind == "cat"
+            else Factor(code.name, "circular", -math.pi, math.pi) if code.kind == "circ"
             else Factor(code.name, "continuous", code.low, code.high)
             for code in model.spec.codes
         )  # fmt: skip

@@ -1,6 +1,6 @@
 """On data with known generating factors: which code captured which factor (|Spearman| for
-continuous codes, circular-linear correlation for angles, normalised mutual information for
-categorical codes)."""
+continuous codes, circular-linear correlation for angles, circular rank correlation between an
+angle code and an angle, normalised mutual information for categorical codes)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,9 @@ from scipy.stats import spearmanr
 
 from ..data import Dataset, Factor
 from .encoding import encode_dataset, evaluation_sample
+
+
+MEASURES = {"cat": "nmi", "cont": "abs_spearman", "circ": "circular_rank"}  # each code kind's score, as the table names it
 
 
 def rank_correlation(a: np.ndarray, b: np.ndarray) -> float:
@@ -29,6 +32,19 @@ def circular_rank_correlation(code: np.ndarray, angle: np.ndarray) -> float:
     return float(np.sqrt(max(r_c**2 + r_s**2 - 2 * r_c * r_s * r_cs, 0.0) / (1 - r_cs**2)))
 
 
+def circular_circular_rank_correlation(a: np.ndarray, b: np.ndarray) -> float:
+    """How well one angle follows another, turning either way and from any origin: both are
+    replaced by their uniform scores (rank k of n becomes 2 pi k / n) and the score is the
+    larger length of the mean of exp(i(a' - b')) and of exp(i(a' + b')) (Fisher and Lee, 1982,
+    unsquared): 1 when one angle is a monotone turn of the other, near 0 when they are unrelated."""
+    n = len(a)
+    if n == 0 or np.ptp(a) == 0 or np.ptp(b) == 0:
+        return 0.0
+    a_scores = 2 * np.pi * np.argsort(np.argsort(a)) / n
+    b_scores = 2 * np.pi * np.argsort(np.argsort(b)) / n
+    return float(max(abs(np.exp(1j * (a_scores - b_scores)).mean()), abs(np.exp(1j * (a_scores + b_scores)).mean())))
+
+
 def normalized_mutual_information(a: np.ndarray, b: np.ndarray) -> float:
     """I(a; b) / H(b) for integer arrays: the share of b's entropy that a carries (0..1)."""
     _, a = np.unique(a, return_inverse=True)
@@ -46,11 +62,13 @@ def normalized_mutual_information(a: np.ndarray, b: np.ndarray) -> float:
 def factor_code_table(codes: dict[str, np.ndarray], kinds: dict[str, str], factors: list[Factor], values: np.ndarray) -> dict:
     """Which code captured which factor.
 
-    ``codes``: per code, Q's estimate for each image (a category, or a continuous mean);
-    ``values``: the images' factor values, one column per factor. A continuous code scores
+    ``codes``: per code, Q's estimate for each image (a category, a continuous mean, or a mean
+    angle); ``values``: the images' factor values, one column per factor. A continuous code scores
     |Spearman| with a factor (circular factors: the circular-linear correlation with their cosine
-    and sine); a categorical code scores the mutual information with the factor (continuous
-    factors in 20 bins) divided by the factor's entropy. Both lie in [0, 1].
+    and sine); an angle code scores the circular rank correlation with a circular factor and the
+    circular-linear correlation of any other factor with the code's cosine and sine; a categorical
+    code scores the mutual information with the factor (continuous factors in 20 bins) divided by
+    the factor's entropy. All lie in [0, 1].
     """
     scores = np.zeros((len(factors), len(codes)))
     for i, factor in enumerate(factors):
@@ -59,6 +77,12 @@ def factor_code_table(codes: dict[str, np.ndarray], kinds: dict[str, str], facto
             estimate = np.asarray(estimate)
             if kinds[name] == "cat":
                 scores[i, j] = normalized_mutual_information(estimate, factor.discretize(column))
+            elif kinds[name] == "circ":
+                scores[i, j] = (
+                    circular_circular_rank_correlation(estimate, factor.angle(column))
+                    if factor.kind == "circular"
+                    else circular_rank_correlation(column, estimate)
+                )
             elif factor.kind == "circular":
                 scores[i, j] = circular_rank_correlation(estimate, factor.angle(column))
             else:
@@ -70,7 +94,7 @@ def factor_code_table(codes: dict[str, np.ndarray], kinds: dict[str, str], facto
     return {
         "factors": [factor.name for factor in factors],
         "codes": names,
-        "measure": {name: "nmi" if kinds[name] == "cat" else "abs_spearman" for name in names},
+        "measure": {name: MEASURES[kinds[name]] for name in names},
         "scores": scores.round(4).tolist(),
         "captured": captured,
     }
