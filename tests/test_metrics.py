@@ -218,3 +218,11 @@ def test_an_angle_code_is_represented_by_the_cosine_and_sine_of_q_mean_angle():
     assert columns.shape == (16, 6)
     torch.testing.assert_close(columns[:, 3] ** 2 + columns[:, 4] ** 2, torch.ones(16))
     torch.testing.assert_close(torch.atan2(columns[:, 4], columns[:, 3]), model.encode(images)["c2"])
+
+
+def test_circular_circular_correlation_gives_tied_angles_one_score():
+    """A gridded factor (dSprites' 40 orientations) repeats each value many times; ties must not
+    be broken by the order the images come in."""
+    grid = np.random.default_rng(6).integers(0, 8, 8000) * (2 * np.pi / 8)
+    assert circular_circular_rank_correlation(grid, grid) == pytest.approx(1.0)
+    assert circular_circular_rank_correlation((2 * np.pi - grid) % (2 * np.pi), grid) == pytest.approx(1.0)  # turning the other way

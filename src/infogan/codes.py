@@ -141,8 +141,9 @@ class Angle:
     same input; Q models it as a von Mises distribution.
 
     A full turn (a chair seen from every side) cannot be one interval code without a jump where
-    the interval's ends meet or a fold that gives mirrored views one value. Q outputs a 2-vector ``m``: its direction is the mean angle,
-    its length the concentration ``kappa``, and ``log Q = m . (cos c, sin c) - log(2 pi I0(kappa))``.
+    the interval's ends meet or a fold that gives mirrored views one value. Q outputs a 2-vector
+    ``m``: its direction is the mean angle, its length the concentration ``kappa``, and
+    ``log Q = m . (cos c, sin c) - log(2 pi I0(kappa))``.
     """
 
     name: str

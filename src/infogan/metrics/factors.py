@@ -5,7 +5,7 @@ angle code and an angle, normalised mutual information for categorical codes).""
 from __future__ import annotations
 
 import numpy as np
-from scipy.stats import spearmanr
+from scipy.stats import rankdata, spearmanr
 
 from ..data import Dataset, Factor
 from .encoding import encode_dataset, evaluation_sample
@@ -34,14 +34,15 @@ def circular_rank_correlation(code: np.ndarray, angle: np.ndarray) -> float:
 
 def circular_circular_rank_correlation(a: np.ndarray, b: np.ndarray) -> float:
     """How well one angle follows another, turning either way and from any origin: both are
-    replaced by their uniform scores (rank k of n becomes 2 pi k / n) and the score is the
-    larger length of the mean of exp(i(a' - b')) and of exp(i(a' + b')) (Fisher and Lee, 1982,
-    unsquared): 1 when one angle is a monotone turn of the other, near 0 when they are unrelated."""
+    replaced by their uniform scores (rank k of n becomes 2 pi k / n, ties sharing their mean
+    rank) and the score is the larger length of the mean of exp(i(a' - b')) and of
+    exp(i(a' + b')) (Fisher and Lee, 1982, unsquared): 1 when one angle is a monotone turn of the
+    other, near 0 when they are unrelated."""
     n = len(a)
     if n == 0 or np.ptp(a) == 0 or np.ptp(b) == 0:
         return 0.0
-    a_scores = 2 * np.pi * np.argsort(np.argsort(a)) / n
-    b_scores = 2 * np.pi * np.argsort(np.argsort(b)) / n
+    a_scores = 2 * np.pi * rankdata(a) / n
+    b_scores = 2 * np.pi * rankdata(b) / n
     return float(max(abs(np.exp(1j * (a_scores - b_scores)).mean()), abs(np.exp(1j * (a_scores + b_scores)).mean())))
 
 
