@@ -117,3 +117,52 @@ def test_the_contrastive_loss_is_the_classifiers_cross_entropy_and_reaches_g_thr
     assert loss.item() == pytest.approx(expected.item(), rel=1e-6)
     loss.backward()
     assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in model.generator.parameters() if p.dim() > 1)
+
+
+# --- the Hessian penalty -------------------------------------------------------------------------
+
+
+def interacting_generator(spec: LatentSpec, strength: float):
+    """A stand-in G on ``cat:2,cont:2,circ:1`` with 2 noise columns (layout: z1 z2 | cat0 cat1 | c2 |
+    c3 | cos sin): pixel 0 is additive in everything, pixel 1 is ``strength * c2 * c3``, pixel 2
+    multiplies the noise, the category and the angle's cosine into c2 (none of which the penalty
+    perturbs together with c2)."""
+    def G(latent):
+        z1, cat1, c2, c3, cos = latent[:, 0], latent[:, 3], latent[:, 4], latent[:, 5], latent[:, 6]
+        pixels = [torch.sin(c2) + c3**2 + z1**2 + cat1, strength * c2 * c3, z1 * c2 + cat1 * c2 + cos * c2]
+        return torch.stack(pixels, dim=1).view(-1, 1, 1, 3)
+    return G
+
+
+def test_the_hessian_penalty_is_zero_without_interactions_and_four_squared_cross_derivatives_with_one():
+    spec = LatentSpec.parse("cat:2,cont:2,circ:1", noise=2)
+    objective = Objective(TrainConfig(codes="cat:2,cont:2,circ:1", noise=2, hessian_weight=1.0), spec)
+    assert objective.continuous_columns.tolist() == [False, False, False, False, True, True, False, False]
+    torch.manual_seed(0)
+    latent = spec.generator_input(spec.sample_noise(16), spec.sample_codes(16))
+    additive = interacting_generator(spec, 0.0)
+    assert objective.hessian_penalty(additive, latent, additive(latent), directions=8).item() == pytest.approx(0.0, abs=1e-6)
+    G = interacting_generator(spec, 1.5)
+    # along a step (v2, v3) in (c2, c3) the second difference of 1.5 c2 c3 is exactly 2 * 1.5 * v2 v3 = +-3,
+    # whose variance over many random steps is 9 = 4 * 1.5**2
+    penalty = objective.hessian_penalty(G, latent, G(latent), directions=2000).item()
+    assert penalty == pytest.approx(9.0, rel=0.05)
+
+
+def test_g_gets_the_hessian_penalty_gradient_and_training_logs_it(tmp_path, quick_config):
+    from infogan.train import train
+
+    last = train(quick_config(codes="cat:10,cont:2", hessian_weight=0.5, steps=2, log_every=1), tmp_path / "run", progress=False)
+    assert math.isfinite(last["hessian"]) and last["hessian"] >= 0
+    without = train(quick_config(codes="cat:10,cont:2", steps=2, log_every=1), tmp_path / "plain", progress=False)
+    assert "hessian" not in without and without["loss_g"] != last["loss_g"]
+
+
+def test_the_hessian_penalty_needs_a_continuous_code(tmp_path, quick_config):
+    from infogan.config import ConfigError
+    from infogan.train import train
+
+    with pytest.raises(ConfigError, match="continuous codes"):
+        train(quick_config(codes="cat:10", hessian_weight=1.0, steps=1), tmp_path / "run", progress=False)
+    with pytest.raises(ConfigError, match="hessian_weight"):
+        quick_config(hessian_weight=-1.0).validate()

@@ -42,6 +42,8 @@ class TrainConfig:
     cr_start: int = 0  # the update at which the term switches on (InfoGAN-CR's dSprites: 288,000 of 322,560)
     cr_ramp: int = 0  # updates over which its weight then rises linearly to cr_weight (0: at once)
     lr_cr: float = 2e-3  # the pair classifier's learning rate (InfoGAN-CR's dSprites)
+    # the Hessian penalty (Peebles et al. 2020) on the continuous codes: no two codes interact in G
+    hessian_weight: float = 0.0  # its weight in G's loss (0: off)
     # networks and optimisation
     network: str = "auto"  # one of networks.ARCHITECTURES; auto: the dataset's own (mnist for MNIST, ...)
     leaky_slope: float = 0.1  # paper; the official code uses 0.01
@@ -81,7 +83,7 @@ class TrainConfig:
         if not self.lr_cr > 0:
             raise ConfigError(f"lr_cr must be positive, got {self.lr_cr}")
         for name in ("lambda_cat", "lambda_cont", "lambda_real", "lambda_invariant", "info_weight_g", "cr_weight", "cr_start", "cr_ramp",
-                     "eval_every", "threads", "checkpoint_minutes"):
+                     "hessian_weight", "eval_every", "threads", "checkpoint_minutes"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"{name} must be >= 0, got {getattr(self, name)}")
         if self.keep < 1:

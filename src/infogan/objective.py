@@ -29,6 +29,10 @@ class Objective:
         self.autocast = autocast or contextlib.nullcontext()
         self.weights = {code.name: config.lambda_cat if code.kind == "cat" else config.lambda_cont for code in spec.codes}
         self.categorical = [code for code in spec.codes if code.kind == "cat"]
+        widths = [spec.noise] + [code.input_width for code in spec.codes]
+        self.continuous_columns = torch.cat(
+            [torch.full((width,), kind == "cont") for width, kind in zip(widths, ["noise"] + [code.kind for code in spec.codes])]
+        )  # which of G's input columns the Hessian penalty perturbs
         self.invariance = bool(config.lambda_invariant and self.categorical)
 
     def random_moves(self, n: int, size, device) -> torch.Tensor | None:
@@ -69,6 +73,20 @@ class Objective:
                 q_moved = D(apply_grid(fake, moves))[1]
             info = info + self.config.lambda_invariant * self.categorical_log_q(q_moved, codes)
         return F.softplus(-d_fake).mean() - self.config.info_weight_g * info
+
+    def hessian_penalty(self, G, latent: torch.Tensor, fake: torch.Tensor, directions: int = 2, epsilon: float = 0.1) -> torch.Tensor:
+        """Peebles et al. (2020)'s Hessian penalty, on the continuous codes only: G's second
+        derivative along ``directions`` random +-``epsilon`` steps in those codes (central finite
+        differences around ``fake = G(latent)``), its variance over the steps (which is twice the sum
+        of the squared cross-derivatives between codes), and the largest over pixels and images. Zero
+        when no two codes interact anywhere, as when one code widens a face and another turns it."""
+        mask = self.continuous_columns.to(latent.device, latent.dtype)
+        derivatives = []
+        for _ in range(directions):
+            step = epsilon * (2 * torch.randint(0, 2, latent.shape, device=latent.device).to(latent.dtype) - 1) * mask
+            with self.autocast:
+                derivatives.append((G(latent + step) - 2 * fake + G(latent - step)) / epsilon**2)
+        return torch.stack(derivatives).float().var(dim=0).max()
 
     def contrastive_weight(self, step: int) -> float:
         """InfoGAN-CR's weight at update ``step``: 0 before update ``cr_start``, then rising linearly

@@ -185,6 +185,8 @@ def train_in_world(config: TrainConfig, out: Path, state: dict | None, world: di
     device, main = world.device, world.is_main
     if config.batch_size % world.size:
         raise ConfigError(f"batch size {config.batch_size} does not split evenly over {world.size} processes")
+    if config.hessian_weight and world.size > 1:
+        raise ConfigError("--hessian-weight runs G several times per update, which torchrun's DDP does not allow here; train on one process")
     if config.sync_batchnorm and world.size > 1 and device.type != "cuda":
         raise ConfigError("--sync-batchnorm needs CUDA (PyTorch's SyncBatchNorm does not run on the CPU)")
     torch.manual_seed(config.seed)  # the same on every process: each keeps its slice of the global batch
@@ -203,6 +205,8 @@ def train_in_world(config: TrainConfig, out: Path, state: dict | None, world: di
     opt_d = torch.optim.Adam(D.parameters(), lr=config.lr_d, betas=(config.beta1, config.beta2), fused=fused)
     opt_g = torch.optim.Adam(G.parameters(), lr=config.lr_g, betas=(config.beta1, config.beta2), fused=fused)
     objective = Objective(config, spec, autocast)
+    if config.hessian_weight and not objective.continuous_columns.any():
+        raise ConfigError("--hessian-weight acts on continuous codes, and --codes has none")
     entropies = spec.entropies()
     classifier, opt_cr = None, None
     if config.cr_weight:  # InfoGAN-CR's pair classifier
@@ -270,7 +274,8 @@ def train_in_world(config: TrainConfig, out: Path, state: dict | None, world: di
     batch, n_train = config.batch_size, len(train_set)
     batches_per_epoch = n_train // batch
     order_epoch, order = -1, None
-    logged = ["loss_d", "loss_g", *(f"mi_{name}" for name in entropies), *(["loss_cr"] if classifier else [])]
+    logged = ["loss_d", "loss_g", *(f"mi_{name}" for name in entropies), *(["loss_cr"] if classifier else []),
+              *(["hessian"] if config.hessian_weight else [])]
     window_sum = torch.zeros(len(logged), dtype=torch.float64, device=device)  # summed on the device: no sync per update
     window_steps, window_start = 0, time.perf_counter()
     first_bad = torch.full((), -1, dtype=torch.long, device=device)  # first update with a non-finite loss, on the device
@@ -323,6 +328,9 @@ def train_in_world(config: TrainConfig, out: Path, state: dict | None, world: di
             if cr_weight:
                 classifier.requires_grad_(False)
                 loss_g = loss_g + cr_weight * objective.contrastive_loss(classifier, pair[0], pair[1], shared)
+            if config.hessian_weight:
+                hessian = objective.hessian_penalty(G, latent[: len(noise)], fake)
+                loss_g = loss_g + config.hessian_weight * hessian
             opt_g.zero_grad(set_to_none=True)
             loss_g.backward()
             opt_g.step()
@@ -336,7 +344,8 @@ def train_in_world(config: TrainConfig, out: Path, state: dict | None, world: di
             if world.size > 1 and world.any(bool(interrupted)) and not interrupted:
                 interrupted.append("a signal to another process")  # all stop after this update
             losses = [loss_d.detach(), loss_g.detach(), *(value.detach() for value in log_q.values())]
-            window_sum += torch.stack(losses + ([loss_cr.detach()] if classifier else []))
+            losses += ([loss_cr.detach()] if classifier else []) + ([hessian.detach()] if config.hessian_weight else [])
+            window_sum += torch.stack(losses)
             window_steps += 1
             bar.update(1)
 
