@@ -109,6 +109,15 @@ def test_resume_may_switch_on_the_contrastive_term(run, tmp_path):
     assert last["cr_weight"] == 2.0 and last["loss_cr"] > 0
 
 
+def test_resume_may_switch_on_the_hessian_penalty(run, tmp_path):
+    copy = tmp_path / "run"
+    shutil.copytree(run, copy)
+    assert main(["train", "--resume", str(copy), "--steps", "6", "--hessian-weight", "0.01", "--quiet"]) == 0
+    assert json.loads((copy / "config.json").read_text())["hessian_weight"] == 0.01
+    last = json.loads((copy / "metrics.jsonl").read_text().splitlines()[-1])
+    assert last["step"] == 6 and last["hessian"] > 0
+
+
 @pytest.mark.parametrize(
     "extra, message",
     [
