@@ -166,3 +166,11 @@ def test_the_hessian_penalty_needs_a_continuous_code(tmp_path, quick_config):
         train(quick_config(codes="cat:10", hessian_weight=1.0, steps=1), tmp_path / "run", progress=False)
     with pytest.raises(ConfigError, match="hessian_weight"):
         quick_config(hessian_weight=-1.0).validate()
+
+
+def test_each_kind_of_code_has_its_own_information_weight():
+    spec = LatentSpec.parse("cat:3,cont:1,circ:1", noise=2)
+    objective = Objective(TrainConfig(codes="cat:3,cont:1,circ:1", noise=2, lambda_cat=2.0, lambda_cont=0.3, lambda_circ=0.7), spec)
+    assert objective.weights == {"c1": 2.0, "c2": 0.3, "c3": 0.7}
+    log_q = {"c1": torch.tensor(-1.0), "c2": torch.tensor(0.5), "c3": torch.tensor(-2.0)}
+    assert objective.weighted_information(log_q).item() == pytest.approx(-2.0 + 0.15 - 1.4)

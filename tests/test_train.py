@@ -80,7 +80,7 @@ def test_baseline_without_information_reward_learns_clearly_less(infogan_run, ba
 def test_q_learns_where_an_angle_code_points(data_root, tmp_path):
     """Measured on these glyphs (seeds 0-1): L_I(c1) of one angle code at updates 20 and 100 was
     0.67-0.71 and 1.15-1.18 nats (H = ln 2 pi = 1.84); with G unrewarded, 0.41 and 1.06-1.10."""
-    config = dataclasses.replace(learning_config(data_root, info_weight_g=1.0), codes="circ:1", lambda_cont=1.0, eval_every=0)
+    config = dataclasses.replace(learning_config(data_root, info_weight_g=1.0), codes="circ:1", lambda_circ=1.0, eval_every=0)
     train(config, tmp_path, progress=False)
     mi = [row["mi_c1"] for row in read_log(tmp_path)]
     assert mi[0] > 0.5 and mi[-1] >= mi[0] + 0.3, mi

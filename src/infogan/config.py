@@ -33,6 +33,7 @@ class TrainConfig:
     # the information term
     lambda_cat: float = 1.0
     lambda_cont: float = 0.1
+    lambda_circ: float = 1.0  # angle codes (circ:N): weighted as categorical codes, not as the small interval ones
     info_weight_g: float = 1.0  # 0 gives the paper's baseline: Q trained, G not rewarded
     lambda_real: float = 0.0  # weight of I(x_real; Q's category), a balanced-clustering term on real images
     lambda_invariant: float = 1.0  # weight of log Q(c_cat | randomly rotated/shifted/scaled G(z, c)); 0 is the paper's objective
@@ -82,7 +83,7 @@ class TrainConfig:
                 raise ConfigError(f"{name} must be positive, got {getattr(self, name)}")
         if not self.lr_cr > 0:
             raise ConfigError(f"lr_cr must be positive, got {self.lr_cr}")
-        for name in ("lambda_cat", "lambda_cont", "lambda_real", "lambda_invariant", "info_weight_g", "cr_weight", "cr_start", "cr_ramp",
+        for name in ("lambda_cat", "lambda_cont", "lambda_circ", "lambda_real", "lambda_invariant", "info_weight_g", "cr_weight", "cr_start", "cr_ramp",
                      "hessian_weight", "eval_every", "threads", "checkpoint_minutes"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"{name} must be >= 0, got {getattr(self, name)}")

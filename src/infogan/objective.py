@@ -27,7 +27,8 @@ class Objective:
         self.config = config
         self.spec = spec
         self.autocast = autocast or contextlib.nullcontext()
-        self.weights = {code.name: config.lambda_cat if code.kind == "cat" else config.lambda_cont for code in spec.codes}
+        weights = {"cat": config.lambda_cat, "cont": config.lambda_cont, "circ": config.lambda_circ}
+        self.weights = {code.name: weights[code.kind] for code in spec.codes}
         self.categorical = [code for code in spec.codes if code.kind == "cat"]
         widths = [spec.noise] + [code.input_width for code in spec.codes]
         self.continuous_columns = torch.cat(
