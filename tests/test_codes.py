@@ -320,3 +320,15 @@ def test_parse_angle_codes_between_others_and_round_trip():
     assert again.codes == spec.codes and again.to_dict() == spec.to_dict()
     with pytest.raises(CodeError, match="circ:N"):
         LatentSpec.parse("circ:1:0:1", noise=5)
+
+
+@pytest.mark.parametrize("raw_log_std, direction", [(10.0, -1.0), (-20.0, 1.0)])
+def test_a_log_std_beyond_its_bound_still_gets_a_gradient_back_towards_it(raw_log_std, direction):
+    """Q's std past a bound must not be stuck there: the gradient of log Q is the one at the bound."""
+    code = Uniform("c2", learn_std=True)
+    q_output = torch.tensor([[0.1, raw_log_std]], dtype=torch.float64, requires_grad=True)
+    code.log_q(q_output, torch.tensor([0.3], dtype=torch.float64)).sum().backward()
+    bound = LOG_STD_MAX if direction < 0 else LOG_STD_MIN
+    expected = (0.3 - 0.1) ** 2 * math.exp(-2 * bound) - 1  # d log N / d log std at the bound
+    assert q_output.grad[0, 1].item() == pytest.approx(expected)
+    assert math.copysign(1.0, q_output.grad[0, 1].item()) == direction  # ascent on log Q moves it back inside

