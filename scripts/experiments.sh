@@ -62,6 +62,17 @@ export -f run continue_run; export BIN
   echo "run faces3k-elevation-s0 --preset faces-elevation --seed 0 --steps 3453 --eval-every 500"
 } | xargs -P "$JOBS" -I{} bash -c {}
 
+# angle codes for chairs3d (the first with the angle weighted as the interval codes, 0.2; the second
+# with --lambda-circ 1), faces3d's four-code recipe with 10 noise dimensions and with lambda 1 (stopped
+# early to free its core), and the four-code seed 1 continued under the Hessian penalty; all stopped with SIGTERM
+{
+  echo "run chairs-circ-s0 --preset chairs-rotation --network sprites --codes cat:12,circ:1,cont:2 --lambda-cont 0.2 --lambda-circ 0.2 --lr-d 2e-4 --lr-g 5e-4 --batch-size 64 --seed 0 --steps 4056 --eval-every 500"
+  echo "run chairs-circ1-s0 --preset chairs-rotation --network sprites --codes cat:12,circ:1,cont:2 --lambda-cont 0.2 --lambda-circ 1 --lr-d 2e-4 --lr-g 5e-4 --batch-size 64 --seed 0 --steps 6779 --eval-every 500"
+  echo "run faces4-noise10-s1 --preset faces-azimuth --codes cont:4 --noise 10 --seed 1 --steps 6471 --eval-every 500"
+  echo "run faces4-lambda1-s1 --preset faces-azimuth --codes cont:4 --lambda-cont 1 --seed 1 --steps 1093 --eval-every 500"
+  echo "continue_run faces4-azimuth-s1 faces4-s1-hessian --steps 11254 --hessian-weight 1e-3"
+} | xargs -P "$JOBS" -I{} bash -c {}
+
 for run in runs/faces-*-s[0-9] runs/faces8k-*-s[0-9] runs/faces20k-*-s[0-9] runs/faces4-azimuth-s1 runs/chairs-sn-pilotA; do  # chairs-rotation-s0 generated no chairs
   "$BIN" traverse "$run" --out "docs/figures/$(basename "$run")" --columns 9 --scale 1
 done
@@ -85,4 +96,7 @@ done
 "$PY" scripts/summarize_factors.py runs/faces3k-elevation-s0 --factors azimuth,elevation,lighting,width
 "$PY" scripts/summarize_factors.py runs/chairs-*-s[0-9] --factors azimuth,width
 "$PY" scripts/summarize_factors.py runs/chairs-sn-pilotA --factors style,azimuth,width
+"$PY" scripts/summarize_factors.py runs/faces4-noise10-s1 runs/faces4-lambda1-s1 runs/faces4-s1-hessian --factors azimuth,elevation,lighting,width
+"$PY" scripts/summarize_factors.py runs/chairs-circ-s0 runs/chairs-circ1-s0 --factors style,azimuth,width
+"$BIN" traverse runs/chairs-circ1-s0 --out docs/figures/chairs-circ1-s0 --columns 12 --scale 1
 "$PY" scripts/summarize_runs.py runs/fashion-s0

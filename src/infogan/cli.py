@@ -157,7 +157,10 @@ def format_table(result: dict) -> str:
     if "factors" in result:
         table = result["factors"]
         width = max(len(name) for name in table["factors"]) + 2
-        lines.append("\nfactor x code (continuous codes: |Spearman|; categorical: mutual information / H(factor))")
+        measures = "continuous codes: |Spearman|; categorical: mutual information / H(factor)"
+        if "circular_rank" in table.get("measure", {}).values():
+            measures += "; angle codes: circular rank correlation"
+        lines.append(f"\nfactor x code ({measures})")
         lines.append(" " * width + "".join(f"{name:>7}" for name in table["codes"]) + "   captured by")
         for factor, row in zip(table["factors"], table["scores"]):
             best = table["captured"][factor]
