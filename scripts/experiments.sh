@@ -99,4 +99,5 @@ done
 "$PY" scripts/summarize_factors.py runs/faces4-noise10-s1 runs/faces4-lambda1-s1 runs/faces4-s1-hessian --factors azimuth,elevation,lighting,width
 "$PY" scripts/summarize_factors.py runs/chairs-circ-s0 runs/chairs-circ1-s0 --factors style,azimuth,width
 "$BIN" traverse runs/chairs-circ1-s0 --out docs/figures/chairs-circ1-s0 --columns 12 --scale 1
+"$BIN" traverse runs/faces4-noise10-s1 --out docs/figures/faces4-noise10-s1 --columns 9 --scale 1
 "$PY" scripts/summarize_runs.py runs/fashion-s0
