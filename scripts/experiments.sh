@@ -72,6 +72,9 @@ export -f run continue_run; export BIN
   echo "run faces4-lambda1-s1 --preset faces-azimuth --codes cont:4 --lambda-cont 1 --seed 1 --steps 1093 --eval-every 500"
   echo "continue_run faces4-azimuth-s1 faces4-s1-hessian --steps 11254 --hessian-weight 1e-3"
 } | xargs -P "$JOBS" -I{} bash -c {}
+[ -d runs/faces4-noise10-s1-at6471 ] || cp -r runs/faces4-noise10-s1 runs/faces4-noise10-s1-at6471
+"$BIN" train --resume runs/faces4-noise10-s1 --threads 2 --steps 9929 --quiet || true  # then continued alone on both cores
+"$BIN" evaluate runs/faces4-noise10-s1 > runs/faces4-noise10-s1/evaluate.txt
 
 for run in runs/faces-*-s[0-9] runs/faces8k-*-s[0-9] runs/faces20k-*-s[0-9] runs/faces4-azimuth-s1 runs/chairs-sn-pilotA; do  # chairs-rotation-s0 generated no chairs
   "$BIN" traverse "$run" --out "docs/figures/$(basename "$run")" --columns 9 --scale 1
@@ -96,8 +99,8 @@ done
 "$PY" scripts/summarize_factors.py runs/faces3k-elevation-s0 --factors azimuth,elevation,lighting,width
 "$PY" scripts/summarize_factors.py runs/chairs-*-s[0-9] --factors azimuth,width
 "$PY" scripts/summarize_factors.py runs/chairs-sn-pilotA --factors style,azimuth,width
-"$PY" scripts/summarize_factors.py runs/faces4-noise10-s1 runs/faces4-lambda1-s1 runs/faces4-s1-hessian --factors azimuth,elevation,lighting,width
+"$PY" scripts/summarize_factors.py runs/faces4-noise10-s1-at6471 runs/faces4-noise10-s1 runs/faces4-lambda1-s1 runs/faces4-s1-hessian --factors azimuth,elevation,lighting,width
 "$PY" scripts/summarize_factors.py runs/chairs-circ-s0 runs/chairs-circ1-s0 --factors style,azimuth,width
 "$BIN" traverse runs/chairs-circ1-s0 --out docs/figures/chairs-circ1-s0 --columns 12 --scale 1
-"$BIN" traverse runs/faces4-noise10-s1 --out docs/figures/faces4-noise10-s1 --columns 9 --scale 1
+"$BIN" traverse runs/faces4-noise10-s1-at6471 --out docs/figures/faces4-noise10-s1 --columns 9 --scale 1
 "$PY" scripts/summarize_runs.py runs/fashion-s0
