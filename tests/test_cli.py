@@ -118,6 +118,14 @@ def test_resume_may_switch_on_the_hessian_penalty(run, tmp_path):
     assert last["step"] == 6 and last["hessian"] > 0
 
 
+def test_resume_may_switch_on_instance_noise(run, tmp_path):
+    copy = tmp_path / "run"
+    shutil.copytree(run, copy)
+    assert main(["train", "--resume", str(copy), "--steps", "6", "--instance-noise", "0.05", "--quiet"]) == 0
+    assert json.loads((copy / "config.json").read_text())["instance_noise"] == 0.05
+    assert load_checkpoint(copy)["step"] == 6
+
+
 @pytest.mark.parametrize(
     "extra, message",
     [

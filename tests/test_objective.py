@@ -174,3 +174,39 @@ def test_each_kind_of_code_has_its_own_information_weight():
     assert objective.weights == {"c1": 2.0, "c2": 0.3, "c3": 0.7}
     log_q = {"c1": torch.tensor(-1.0), "c2": torch.tensor(0.5), "c3": torch.tensor(-2.0)}
     assert objective.weighted_information(log_q).item() == pytest.approx(-2.0 + 0.15 - 1.4)
+
+
+def test_instance_noise_is_off_by_default_and_has_the_asked_std():
+    spec = LatentSpec.parse("cat:4,cont:1", noise=3)
+    images = torch.rand(64, 1, 32, 32)
+    assert Objective(TrainConfig(codes="cat:4,cont:1", noise=3), spec).seen_by_d(images) is images
+    torch.manual_seed(0)
+    seen = Objective(TrainConfig(codes="cat:4,cont:1", noise=3, instance_noise=0.1), spec).seen_by_d(images)
+    added = seen - images
+    assert added.std().item() == pytest.approx(0.1, rel=0.02) and abs(added.mean().item()) < 0.002
+    again = Objective(TrainConfig(codes="cat:4,cont:1", noise=3, instance_noise=0.1), spec).seen_by_d(images)
+    assert not torch.equal(again, seen)  # fresh noise at every look
+
+
+def test_with_instance_noise_d_and_q_see_noisy_images_and_g_still_gets_its_gradient(setting):
+    spec, D, real, fake, codes = setting
+    D.eval()  # BatchNorm on running statistics: the loss depends on each image alone
+    config = TrainConfig(codes="cat:4,cont:1", noise=3, lambda_invariant=0, instance_noise=0.2)
+    torch.manual_seed(1)
+    loss, _ = Objective(config, spec).discriminator_loss(D, real, fake.detach(), codes)
+    torch.manual_seed(1)
+    noisy_real = real + 0.2 * torch.randn_like(real)
+    noisy_fake = fake.detach() + 0.2 * torch.randn_like(fake)
+    d_real, d_fake, info = by_hand(spec, D, noisy_real, noisy_fake, codes, 1.0, 0.1)
+    expected = -F.logsigmoid(d_real).mean() - torch.log1p(-torch.sigmoid(d_fake)).mean() - info
+    assert loss.item() == pytest.approx(expected.item(), rel=1e-5)
+    loss_g = Objective(config, spec).generator_loss(D, fake, codes)
+    gradient = torch.autograd.grad(loss_g, fake)[0]
+    assert torch.isfinite(gradient).all() and gradient.abs().sum() > 0
+
+
+def test_instance_noise_must_not_be_negative(quick_config):
+    from infogan.config import ConfigError
+
+    with pytest.raises(ConfigError, match="instance_noise"):
+        quick_config(instance_noise=-0.1).validate()

@@ -8,6 +8,8 @@ rotations, shifts and scalings of G's images) and the optional balanced-clusteri
 images (D's loss only). InfoGAN-CR's contrastive term (``cr_weight``): G makes pairs of images that
 share one code's value (and the noise); a classifier learns which code they share, and G lowers
 the same cross-entropy, so that each code changes the image in its own recognisable way.
+Instance noise (``instance_noise``): D and Q see every image through fresh Gaussian pixel noise, so
+that G cannot hand Q a code through pixel changes too faint to survive it.
 """
 
 from __future__ import annotations
@@ -40,6 +42,12 @@ class Objective:
         """Sampling grids of the invariance term's random moves for a batch of ``n`` (None when off)."""
         return random_affine_grid(n, size, device=device) if self.invariance else None
 
+    def seen_by_d(self, images: torch.Tensor) -> torch.Tensor:
+        """The images as D and Q see them: with fresh instance noise when it is on."""
+        if not self.config.instance_noise:
+            return images
+        return images + self.config.instance_noise * torch.randn_like(images)
+
     def weighted_information(self, log_q: dict[str, torch.Tensor]) -> torch.Tensor:
         return sum(self.weights[name] * value for name, value in log_q.items())
 
@@ -51,13 +59,13 @@ class Objective:
         """D's (and Q's) loss on a real and a (detached) fake batch; also each code's mean log Q."""
         detach_q = not self.config.info_in_d
         with self.autocast:
-            d_real, q_real = D(real, detach_q=detach_q)
-            d_fake, q_fake = D(fake, detach_q=detach_q)
+            d_real, q_real = D(self.seen_by_d(real), detach_q=detach_q)
+            d_fake, q_fake = D(self.seen_by_d(fake), detach_q=detach_q)
         log_q = self.spec.log_q(q_fake, codes)
         info = self.weighted_information(log_q)
         if moves is not None:
             with self.autocast:
-                q_moved = D(apply_grid(fake, moves), detach_q=detach_q)[1]
+                q_moved = D(self.seen_by_d(apply_grid(fake, moves)), detach_q=detach_q)[1]
             info = info + self.config.lambda_invariant * self.categorical_log_q(q_moved, codes)
         if self.config.lambda_real:
             real_slices = self.spec.split_q_output(q_real)
@@ -67,11 +75,11 @@ class Objective:
     def generator_loss(self, D, fake, codes, moves=None) -> torch.Tensor:
         """G's loss against D (whose weights the caller has frozen)."""
         with self.autocast:
-            d_fake, q_fake = D(fake)
+            d_fake, q_fake = D(self.seen_by_d(fake))
         info = self.weighted_information(self.spec.log_q(q_fake, codes))
         if moves is not None:
             with self.autocast:
-                q_moved = D(apply_grid(fake, moves))[1]
+                q_moved = D(self.seen_by_d(apply_grid(fake, moves)))[1]
             info = info + self.config.lambda_invariant * self.categorical_log_q(q_moved, codes)
         return F.softplus(-d_fake).mean() - self.config.info_weight_g * info
 
