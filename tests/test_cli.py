@@ -248,13 +248,14 @@ def test_evaluate_writes_eval_json_with_accuracy_and_information_bounds(run, cap
     result = json.loads((run / "eval.json").read_text())
     assert 0.0 <= result["accuracy"] <= 1.0
     assert result["accuracy_code"] == "c1"
-    assert set(result["mi"]) == {"c1", "c2", "c3"}
-    assert all(math.isfinite(v) for v in result["mi"].values())
+    assert set(result["mi"]) == set(result["mi_batch_statistics"]) == {"c1", "c2", "c3"}
+    assert all(math.isfinite(v) for v in [*result["mi"].values(), *result["mi_batch_statistics"].values()])
     assert result["mi"]["c1"] <= math.log(10)
     assert result["entropy"]["c1"] == pytest.approx(math.log(10))
     assert result["step"] == 4
     assert len(result["confusion"]) == 10 and sum(map(sum, result["confusion"])) == 20  # the tiny test split
-    assert "unsupervised accuracy of c1" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "unsupervised accuracy of c1" in printed and "L_I, D on batch statistics" in printed
 
 
 def test_evaluate_without_accuracy_needs_no_data(run, tmp_path):

@@ -92,6 +92,23 @@ def test_information_bounds_average_log_q_plus_entropy_over_samples(untrained_mo
     assert information_bounds(untrained_model, n=32, batch_size=32, seed=5) == pytest.approx(expected, abs=1e-5)
 
 
+def test_bounds_on_batch_statistics_read_each_batch_as_in_training_and_leave_the_model_untouched(untrained_model):
+    spec, D = untrained_model.spec, untrained_model.discriminator
+    before = {name: value.clone() for name, value in D.state_dict().items()}
+    generator = torch.Generator().manual_seed(5)
+    noise, codes = spec.sample_noise(32, generator), spec.sample_codes(32, generator)
+    with torch.no_grad():
+        D.train()
+        q_output = D(untrained_model.generate_from(noise, codes))[1]
+        D.load_state_dict(before)
+        D.eval()
+    expected = {name: value.item() + spec.entropies()[name] for name, value in spec.log_q(q_output, codes).items()}
+    on_batches = information_bounds(untrained_model, n=32, batch_size=32, seed=5, batch_statistics=True)
+    assert on_batches == pytest.approx(expected, abs=1e-5)
+    assert on_batches != pytest.approx(information_bounds(untrained_model, n=32, batch_size=32, seed=5), abs=1e-3)
+    assert not D.training and all(torch.equal(value, before[name]) for name, value in D.state_dict().items())
+
+
 def test_evaluate_reports_bounds_entropies_and_accuracy_of_the_first_categorical_code(untrained_model, data_root):
     from infogan import data
 

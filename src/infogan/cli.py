@@ -145,9 +145,10 @@ def load_model(run, device="cpu"):
 
 
 def format_table(result: dict) -> str:
-    lines = [f"{'code':<6}{'L_I (nats)':>12}{'H(c)':>10}"]
+    batch = result.get("mi_batch_statistics")
+    lines = [f"{'code':<6}{'L_I (nats)':>12}{'H(c)':>10}" + (f"{'L_I, D on batch statistics':>29}" if batch else "")]
     for name, value in result["mi"].items():
-        lines.append(f"{name:<6}{value:>12.3f}{result['entropy'][name]:>10.3f}")
+        lines.append(f"{name:<6}{value:>12.3f}{result['entropy'][name]:>10.3f}" + (f"{batch[name]:>29.3f}" if batch else ""))
     if "accuracy" in result:
         lines.append(f"\nunsupervised accuracy of {result['accuracy_code']} on the test set: {100 * result['accuracy']:.2f} %")
         for name, accuracy in result.get("accuracy_by_code", {}).items():

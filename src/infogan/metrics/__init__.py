@@ -46,6 +46,7 @@ def evaluate(
     result = {
         "step": getattr(model, "step", None),
         "mi": information_bounds(model, samples),
+        "mi_batch_statistics": information_bounds(model, samples, batch_statistics=True),
         "entropy": model.spec.entropies(),
     }
     if dataset is not None and dataset.classes:
