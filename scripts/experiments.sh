@@ -104,3 +104,21 @@ done
 "$BIN" traverse runs/chairs-circ1-s0 --out docs/figures/chairs-circ1-s0 --columns 12 --scale 1
 "$BIN" traverse runs/faces4-noise10-s1-at6471 --out docs/figures/faces4-noise10-s1 --columns 9 --scale 1
 "$PY" scripts/summarize_runs.py runs/fashion-s0
+
+# session 8: instance noise (stopped with SIGTERM), a second seed of ten noise dimensions (about
+# 400 updates, stopped and resumed; the resumed run ends as a straight one), a spare fifth code,
+# and chairs3d with an angle code as the only code for rotation
+{
+  echo "run faces4-noise10-inoise0.1-s1 --preset faces-azimuth --codes cont:4 --noise 10 --instance-noise 0.1 --seed 1 --steps 4973 --eval-every 500"
+  echo "run faces4-noise10-s0 --preset faces-azimuth --codes cont:4 --noise 10 --seed 0 --steps 7182 --eval-every 500"
+  echo "run faces5-noise10-s1 --preset faces-azimuth --codes cont:5 --noise 10 --seed 1 --steps 3355 --eval-every 500"
+  echo "run chairs-circ-w1-s0 --preset chairs-rotation --network sprites --codes cat:12,circ:1,cont:1 --lambda-cont 0.2 --lambda-circ 1 --lr-d 2e-4 --lr-g 5e-4 --batch-size 64 --seed 0 --steps 5934 --eval-every 500"
+} | xargs -P "$JOBS" -I{} bash -c {}
+for run in runs/faces4-noise10-s1 runs/faces4-s1-hessian runs/faces4-noise10-inoise0.1-s1; do
+  "$PY" scripts/code_robustness.py "$run" --sigmas 0,0.01,0.03,0.1,0.2
+done
+"$PY" scripts/code_robustness.py runs/chairs-sn-pilotA --n 500
+"$PY" scripts/code_robustness.py runs/chairs-circ-w1-s0
+"$PY" scripts/summarize_factors.py runs/faces4-noise10-s0 runs/faces4-noise10-s1-at6471 runs/faces5-noise10-s1 runs/faces4-noise10-inoise0.1-s1 --factors azimuth,elevation,lighting,width
+"$PY" scripts/summarize_factors.py runs/chairs-circ-w1-s0 --factors style,azimuth,width
+"$BIN" traverse runs/faces4-noise10-s0 --out docs/figures/faces4-noise10-s0 --columns 9 --scale 1
