@@ -46,7 +46,7 @@ class TrainConfig:
     # the Hessian penalty (Peebles et al. 2020) on the continuous codes: no two codes interact in G
     hessian_weight: float = 0.0  # its weight in G's loss (0: off)
     # instance noise: D and Q see every image (real and fake) through Gaussian pixel noise of this std
-    instance_noise: float = 0.0  # 0: off; then G must write the codes in changes that survive it
+    instance_noise: float = 0.0  # 0: off; when on, G must write the codes in changes that survive it
     # networks and optimisation
     network: str = "auto"  # one of networks.ARCHITECTURES; auto: the dataset's own (mnist for MNIST, ...)
     leaky_slope: float = 0.1  # paper; the official code uses 0.01

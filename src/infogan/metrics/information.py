@@ -14,7 +14,7 @@ def information_bounds(model, n: int = 10000, batch_size: int = 1000, seed: int 
     With ``batch_statistics`` D's BatchNorm layers normalise each batch of generated images by its
     own statistics, as in training, instead of by the running averages that eval mode uses. Those
     averages mix real and fake batches; a code whose reading Q has calibrated to the fake batches'
-    statistics can then score far lower in eval mode (measured on faces3d: -0.06 against 2.06 nats)
+    statistics can then score far lower in eval mode (measured on faces3d: 0.05 against 2.06 nats on the same 2,000 images)
     while Q's mean still follows it closely."""
     discriminator = model.discriminator
     if batch_statistics:
