@@ -111,7 +111,7 @@ done
 {
   echo "run faces4-noise10-inoise0.1-s1 --preset faces-azimuth --codes cont:4 --noise 10 --instance-noise 0.1 --seed 1 --steps 4973 --eval-every 500"
   echo "run faces4-noise10-s0 --preset faces-azimuth --codes cont:4 --noise 10 --seed 0 --steps 7182 --eval-every 500"
-  echo "run faces5-noise10-s1 --preset faces-azimuth --codes cont:5 --noise 10 --seed 1 --steps 3355 --eval-every 500"
+  echo "run faces5-noise10-s1 --preset faces-azimuth --codes cont:5 --noise 10 --seed 1 --steps 6398 --eval-every 500"
   echo "run chairs-circ-w1-s0 --preset chairs-rotation --network sprites --codes cat:12,circ:1,cont:1 --lambda-cont 0.2 --lambda-circ 1 --lr-d 2e-4 --lr-g 5e-4 --batch-size 64 --seed 0 --steps 5934 --eval-every 500"
 } | xargs -P "$JOBS" -I{} bash -c {}
 for run in runs/faces4-noise10-s1 runs/faces4-s1-hessian runs/faces4-noise10-inoise0.1-s1; do
