@@ -18,10 +18,9 @@ def information_bounds(model, n: int = 10000, batch_size: int = 1000, seed: int 
     while Q's mean still follows it closely."""
     discriminator = model.discriminator
     if batch_statistics:
-        discriminator = copy.deepcopy(discriminator)  # train-mode BatchNorm updates its running averages
-        for module in discriminator.modules():
-            if isinstance(module, torch.nn.modules.batchnorm._BatchNorm):
-                module.train()
+        # a copy: train-mode BatchNorm updates its running averages (D has no dropout, so train
+        # mode changes nothing else)
+        discriminator = copy.deepcopy(discriminator).train()
     totals = {code.name: 0.0 for code in model.spec.codes}
     generator = torch.Generator().manual_seed(seed)
     done = 0
