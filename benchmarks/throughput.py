@@ -26,6 +26,7 @@ renderers' own images/s, so one sees whether rendering keeps up with training.
     python benchmarks/throughput.py --device cuda --steps 200
     python benchmarks/throughput.py --networks      # every network, CPU
     python benchmarks/throughput.py --networks --only sprites,sprites+cr --batch-size 64
+    python benchmarks/throughput.py --networks --only faces,chairs --render-cache --device cuda   # GPU, pre-rendered data
 """
 
 from __future__ import annotations
@@ -220,9 +221,10 @@ def rendered_per_s(name: str, batch: int, repeats: int = 5) -> float:
     return repeats * batch / (time.perf_counter() - started)
 
 
-def every_network(batch: int, steps: int, device: str, threads: int, only: list[str] | None = None) -> dict:
+def every_network(batch: int, steps: int, device: str, threads: int, only: list[str] | None = None, render_cache: bool = False) -> dict:
     """images/s of ``infogan.train`` per network with its preset, and each renderer's images/s;
-    ``sprites+cr`` is the sprites network with InfoGAN-CR's term on from the first update."""
+    ``sprites+cr`` is the sprites network with InfoGAN-CR's term on from the first update.
+    ``render_cache``: rendered data is read from its pre-rendered file (built first if missing)."""
     results = {}
     with tempfile.TemporaryDirectory() as folder:
         mnist_root = synthetic_root(Path(folder) / "idx")
@@ -236,7 +238,7 @@ def every_network(batch: int, steps: int, device: str, threads: int, only: list[
             chosen = ("network", "codes", "noise", "lambda_cat", "lambda_cont", "lambda_invariant", "lr_d", "lr_g", "learn_std",
                       "leaky_slope", "cr_weight")
             settings = {k: v for k, v in TrainConfig.from_preset(preset).to_dict().items() if k in chosen}
-            speed = package_loop(root, batch, steps, device, threads, dataset=dataset, **settings)
+            speed = package_loop(root, batch, steps, device, threads, dataset=dataset, render_cache=render_cache, **settings)
             row = {"preset": preset, "dataset": dataset, "trained_per_s": speed}
             if dataset in ("faces3d", "chairs3d", "sprites"):
                 row["rendered_per_s"] = rendered_per_s(dataset, batch)
@@ -255,6 +257,7 @@ def main() -> int:
     parser.add_argument("--json", help="also write the figures to this file")
     parser.add_argument("--networks", action="store_true", help="measure every network of the paper (and the renderers) instead")
     parser.add_argument("--only", help="with --networks: these networks only, comma-separated (e.g. sprites,sprites+cr)")
+    parser.add_argument("--render-cache", action="store_true", help="with --networks: rendered data from its pre-rendered file")
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -262,7 +265,8 @@ def main() -> int:
     if args.networks:
         print(f"device {device} ({torch.get_num_threads()} threads), torch {torch.__version__}, batch {args.batch_size}")
         print(f"{'network':<11}{'preset':<17}{'data':<10}{'trained/s':>10}{'rendered/s':>12}")
-        results = every_network(args.batch_size, args.steps, args.device, args.threads, args.only.split(",") if args.only else None)
+        results = every_network(args.batch_size, args.steps, args.device, args.threads, args.only.split(",") if args.only else None,
+                                args.render_cache)
         if args.json:
             Path(args.json).write_text(json.dumps(results, indent=2))
         return 0

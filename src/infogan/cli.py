@@ -22,7 +22,7 @@ from .presets import DESCRIPTIONS, PRESETS, preset_settings
 # settings that may change when a run is resumed; the rest define the run
 RESUMABLE = {
     "steps", "log_every", "sample_every", "checkpoint_every", "eval_every", "stop_at_accuracy",
-    "data_dir", "verify_data", "device", "threads", "sync_batchnorm", "precision", "logger",
+    "data_dir", "verify_data", "device", "threads", "sync_batchnorm", "render_cache", "precision", "logger",
     "checkpoint_minutes", "keep", "lr_d", "lr_g",  # smaller learning rates are the usual cure for a diverged run
     # InfoGAN-CR switches its contrastive term on in an InfoGAN trained without it
     "cr_weight", "cr_start", "cr_ramp", "lr_cr",
@@ -72,6 +72,8 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     add("--threads", type=int, default=S, help="CPU threads for torch (default: torch's choice)")
     add("--precision", choices=["fp32", "bf16"], default=S, help="bf16: autocast the forward passes to bfloat16, faster on CPUs with AVX-512 BF16 (default fp32)")
     add("--sync-batchnorm", action="store_true", default=S, help="under torchrun on GPUs: BatchNorm statistics over the global batch")
+    add("--render-cache", action="store_true", default=S,
+        help="rendered data: render the training split once, on every core, into a memory-mapped file (same images; for GPUs)")
     add("--log-every", type=int, default=S, help="updates between metrics lines (default 50)")
     add("--sample-every", type=int, default=S, help="updates between sample grids (default 500)")
     add("--checkpoint-every", type=int, default=S, help="updates between checkpoints (default 500)")

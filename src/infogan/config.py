@@ -60,6 +60,7 @@ class TrainConfig:
     device: str = "auto"  # cuda when a GPU is visible, else cpu
     threads: int = 0  # torch intra-op threads; 0 keeps torch's default
     sync_batchnorm: bool = False  # under torchrun on GPUs: batch statistics over the global batch
+    render_cache: bool = False  # rendered data: render the training split once, on every core, into a memory-mapped file
     precision: str = "fp32"  # "bf16": forward passes autocast to bfloat16 (1.3-1.4x on CPUs with AVX-512 BF16)
     # bookkeeping
     log_every: int = 50

@@ -90,6 +90,10 @@ def load_data(config: TrainConfig, main: bool) -> tuple[data.Dataset, "Evaluator
     network = config.resolved_network()
     train_set = data.load_dataset(config.dataset, "train", config.data_dir, config.verify_data, architecture(network).image_shape)
     check_image_shape(train_set.shape, network, config.dataset)
+    if config.render_cache and isinstance(train_set, data.RenderedDataset):
+        from .data.prerendered import attach_render_cache
+
+        attach_render_cache(train_set)
     if len(train_set) < config.batch_size:
         raise data.DataError(f"the training set has {len(train_set)} images, fewer than one batch of {config.batch_size}")
     if config.stop_at_accuracy and not train_set.classes:

@@ -124,6 +124,7 @@ class RenderedDataset(Dataset):
     no file, no download, and the factor grid is never held in memory."""
 
     size: int = 0
+    cache: np.ndarray | None = None  # the whole split pre-rendered (``prerendered.attach_render_cache``)
 
     def __len__(self) -> int:
         return self.size
@@ -133,6 +134,8 @@ class RenderedDataset(Dataset):
         raise NotImplementedError
 
     def images(self, indices: np.ndarray) -> np.ndarray:
+        if self.cache is not None:
+            return np.ascontiguousarray(self.cache[self.check_indices(indices)])
         return self.render(self.factor_values(indices))
 
     def check_indices(self, indices: np.ndarray) -> np.ndarray:
