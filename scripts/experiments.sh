@@ -122,3 +122,19 @@ done
 "$PY" scripts/summarize_factors.py runs/faces4-noise10-s0 runs/faces4-noise10-s1-at6471 runs/faces5-noise10-s1 runs/faces4-noise10-inoise0.1-s1 --factors azimuth,elevation,lighting,width
 "$PY" scripts/summarize_factors.py runs/chairs-circ-w1-s0 --factors style,azimuth,width
 "$BIN" traverse runs/faces4-noise10-s0 --out docs/figures/faces4-noise10-s0 --columns 9 --scale 1
+
+# session 9, on a lent H100 (docs/experiments.md, "On one H100"): `bash benchmarks/gpu_factors.sh OUT cuda 570`
+# trained six runs side by side for 343 s; the four faces runs were then resumed for 170 s more
+# (`infogan train --resume RUN`) and scored with `infogan evaluate RUN --no-scores`. The same runs
+# by update count, for a machine with a GPU (GPU=1; far too long for the CPU):
+if [ "${GPU:-0}" = 1 ]; then
+  {
+    echo "run h100-faces-s2 --preset faces-azimuth --seed 2 --steps 17630 --eval-every 1000 --render-cache --device cuda"
+    echo "run h100-faces-s3 --preset faces-azimuth --seed 3 --steps 17631 --eval-every 1000 --render-cache --device cuda"
+    echo "run h100-faces5-noise10-s1 --preset faces-azimuth --noise 10 --seed 1 --steps 17732 --eval-every 1000 --render-cache --device cuda"
+    echo "run h100-faces5-noise10-s2 --preset faces-azimuth --noise 10 --seed 2 --steps 17437 --eval-every 1000 --render-cache --device cuda"
+    echo "run h100-chairs-A-s1 --preset chairs-rotation --network sprites --codes cat:12,cont:3 --lambda-cont 0.2 --lr-d 2e-4 --lr-g 5e-4 --batch-size 64 --seed 1 --steps 7542 --eval-every 1000 --render-cache --device cuda"
+    echo "run h100-chairs-paper-s0 --preset chairs-rotation --seed 0 --steps 6500 --eval-every 1000 --render-cache --device cuda"
+  } | xargs -P 6 -I{} bash -c {}
+  "$PY" scripts/summarize_factors.py runs/h100-faces-s2 runs/h100-faces-s3 runs/h100-faces5-noise10-s1 runs/h100-faces5-noise10-s2 --factors azimuth,elevation,lighting,width
+fi
