@@ -66,6 +66,18 @@ def test_a_damaged_cache_is_rebuilt(small_chunks):
     assert np.array_equal(dataset.images(np.arange(40)), SmallFaces("train").images(np.arange(40)))
 
 
+def test_an_unwritable_cache_folder_is_a_one_line_error(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(Faces3D, "splits", {"train": (0, 48), "test": (1, 16)})
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the cache folder should be")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+    args = ["train", "--preset", "faces-azimuth", "--out", str(tmp_path / "run"), "--render-cache", "--steps", "1", "--batch-size", "8",
+            "--eval-every", "0", "--quiet"]
+    assert main(args) == 2
+    error = capsys.readouterr().err.strip().splitlines()[-1]
+    assert "cannot write the render cache" in error and "XDG_CACHE_HOME" in error and "Traceback" not in error
+
+
 def test_another_renderer_or_split_gets_another_file(monkeypatch):
     train, test = SmallFaces("train"), SmallFaces("test")
     assert prerendered.cache_path(train) != prerendered.cache_path(test)

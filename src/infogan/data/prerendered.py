@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .base import RenderedDataset
+from .base import DataError, RenderedDataset
 from .files import cache_root
 from .images import reserve_space
 
@@ -94,7 +94,11 @@ def attach_render_cache(dataset: RenderedDataset, workers: int | None = None) ->
     path = cache_path(dataset)
     images = open_rendered(path, dataset)
     if images is None:
-        build(path, dataset, workers or os.cpu_count() or 1)
+        try:
+            build(path, dataset, workers or os.cpu_count() or 1)
+        except OSError as error:
+            raise DataError(f"{path.parent}: cannot write the render cache ({error.strerror or error}); "
+                            "set XDG_CACHE_HOME to a writable folder or leave out --render-cache") from None
         images = open_rendered(path, dataset)
     dataset.cache = images
     return path
