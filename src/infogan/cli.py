@@ -73,7 +73,8 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     add("--precision", choices=["fp32", "bf16"], default=S, help="bf16: autocast the forward passes to bfloat16, faster on CPUs with AVX-512 BF16 (default fp32)")
     add("--sync-batchnorm", action="store_true", default=S, help="under torchrun on GPUs: BatchNorm statistics over the global batch")
     add("--render-cache", action="store_true", default=S,
-        help="rendered data: render the training split once, on every core, into a memory-mapped file (same images; for GPUs)")
+        help="sprites, faces3d, chairs3d: render the training split once, on every core, into a memory-mapped file "
+             "(the same images; for GPUs, which train faster than one core renders); other data ignores it")
     add("--log-every", type=int, default=S, help="updates between metrics lines (default 50)")
     add("--sample-every", type=int, default=S, help="updates between sample grids (default 500)")
     add("--checkpoint-every", type=int, default=S, help="updates between checkpoints (default 500)")

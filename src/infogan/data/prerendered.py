@@ -54,7 +54,7 @@ def render_chunk(task: tuple[RenderedDataset, str, int, int]) -> int:
     """Render images start..stop into the (already allocated) file; run in a worker process."""
     dataset, path, start, stop = task
     target = np.load(path, mmap_mode="r+")
-    target[start:stop] = dataset.images(np.arange(start, stop))
+    target[start:stop] = dataset.render(dataset.factor_values(np.arange(start, stop)))
     target.flush()
     return stop - start
 
