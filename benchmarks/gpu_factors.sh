@@ -2,7 +2,8 @@
 # The GPU figures beyond MNIST, in one call on a lent GPU machine: every network's images/s (rendering
 # inline, then from the render cache), and faces3d / chairs3d trainings side by side for the time left,
 # each stopped by SIGTERM (which saves its checkpoint), evaluated and traversed. Results go to OUT.
-# Usage: benchmarks/gpu_factors.sh OUT [DEVICE] [DEADLINE_S]   (python3 must hold torch with CUDA)
+# Usage: [SCORES=1] [RESERVE_S=S] benchmarks/gpu_factors.sh OUT [DEVICE] [DEADLINE_S]   (python3 must hold torch with CUDA)
+# The device returns at most 64 MiB, so the 198 MB faces checkpoints stay there: everything is measured there.
 set -u
 OUT=$1 DEVICE=${2:-cuda} DEADLINE=${3:-570}
 export PYTHONPATH=$PWD/src PYTHONUNBUFFERED=1 XDG_CACHE_HOME=/tmp/infogan-xdg
@@ -28,8 +29,9 @@ for cls in (Faces3D, Chairs3D):
 timeout 40 python3 benchmarks/throughput.py --networks --only faces,chairs --render-cache --device "$DEVICE" --steps 20 \
   --json "$OUT/networks_cached.json" > "$OUT/networks_cached.txt" 2>&1
 
-# 3. trainings side by side for the time left (about 125 s are kept for evaluating and packing)
-TRAIN=$((DEADLINE - SECONDS - 125)); [ "$TRAIN" -lt 20 ] && TRAIN=20
+# 3. trainings side by side for the time left (RESERVE_S, default 125 s, is kept for evaluating and packing)
+RESERVE=${RESERVE_S:-125}
+TRAIN=$((DEADLINE - SECONDS - RESERVE)); [ "$TRAIN" -lt 20 ] && TRAIN=20
 echo "training for $TRAIN s from second $SECONDS" > "$OUT/runs.txt"
 train() {
   local name=$1; shift
@@ -45,10 +47,12 @@ train chairs-A-s1 $CHAIRS_A --seed 1
 train chairs-paper-s0 --preset chairs-rotation --seed 0
 wait
 
-# 4. each run evaluated (factor x code table and bounds; the slower disentanglement scores are left to the CPU) and traversed
+# 4. each run evaluated and traversed: the factor x code table and the bounds; the disentanglement scores
+# take minutes a run, so they are skipped unless SCORES=1 (then give evaluation more of the time: RESERVE_S)
+[ "${SCORES:-0}" = 1 ] && SCORE_FLAGS="--dci-model hist" || SCORE_FLAGS="--no-scores"
 for run in "$RUNS"/*/; do
   name=$(basename "$run"); columns=9; [[ $name == chairs* ]] && columns=12
-  { OMP_NUM_THREADS=2 timeout 90 python3 -m infogan evaluate "$run" --no-scores > "$RUNS/$name.evaluate.txt" 2>&1
+  { OMP_NUM_THREADS=2 timeout $((RESERVE - 35)) python3 -m infogan evaluate "$run" $SCORE_FLAGS > "$RUNS/$name.evaluate.txt" 2>&1
     timeout 20 python3 -m infogan traverse "$run" --columns $columns --scale 1 > /dev/null 2>&1; } &
 done
 wait
