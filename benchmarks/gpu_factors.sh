@@ -2,7 +2,7 @@
 # The GPU figures beyond MNIST, in one call on a lent GPU machine: every network's images/s (rendering
 # inline, then from the render cache), and faces3d / chairs3d trainings side by side for the time left,
 # each stopped by SIGTERM (which saves its checkpoint), evaluated and traversed. Results go to OUT.
-# Usage: [SCORES=1] [RESERVE_S=S] benchmarks/gpu_factors.sh OUT [DEVICE] [DEADLINE_S]   (python3 must hold torch with CUDA)
+# Usage: [SCORES=1] [RESERVE_S=S] [RUNS_FILE=F] benchmarks/gpu_factors.sh OUT [DEVICE] [DEADLINE_S]   (python3 must hold torch with CUDA)
 # The device returns at most 64 MiB, so the 198 MB faces checkpoints stay there: everything is measured there.
 set -u
 OUT=$1 DEVICE=${2:-cuda} DEADLINE=${3:-570}
@@ -38,13 +38,17 @@ train() {
   timeout -s TERM "$TRAIN" python3 -m infogan train --out "$RUNS/$name" --device "$DEVICE" --threads 1 --render-cache \
     --steps 200000 --eval-every 1000 --checkpoint-every 5000 --sample-every 2000 --quiet "$@" > "$RUNS/$name.log" 2>&1 &
 }
-CHAIRS_A="--preset chairs-rotation --network sprites --codes cat:12,cont:3 --lambda-cont 0.2 --lr-d 2e-4 --lr-g 5e-4 --batch-size 64"
-train faces-s2 --preset faces-azimuth --seed 2
-train faces-s3 --preset faces-azimuth --seed 3
-train faces5-noise10-s1 --preset faces-azimuth --noise 10 --seed 1
-train faces5-noise10-s2 --preset faces-azimuth --noise 10 --seed 2
-train chairs-A-s1 $CHAIRS_A --seed 1
-train chairs-paper-s0 --preset chairs-rotation --seed 0
+if [ -n "${RUNS_FILE:-}" ]; then  # one run a line: NAME FLAGS... (names starting with "chairs" get 12 traversal columns)
+  while read -r name flags; do [ -n "$name" ] && [[ $name != \#* ]] && train "$name" $flags; done < "$RUNS_FILE"
+else  # the runs of docs/experiments.md, "On one H100"
+  CHAIRS_A="--preset chairs-rotation --network sprites --codes cat:12,cont:3 --lambda-cont 0.2 --lr-d 2e-4 --lr-g 5e-4 --batch-size 64"
+  train faces-s2 --preset faces-azimuth --seed 2
+  train faces-s3 --preset faces-azimuth --seed 3
+  train faces5-noise10-s1 --preset faces-azimuth --noise 10 --seed 1
+  train faces5-noise10-s2 --preset faces-azimuth --noise 10 --seed 2
+  train chairs-A-s1 $CHAIRS_A --seed 1
+  train chairs-paper-s0 --preset chairs-rotation --seed 0
+fi
 wait
 
 # 4. each run evaluated and traversed: the factor x code table and the bounds; the disentanglement scores
@@ -57,7 +61,7 @@ for run in "$RUNS"/*/; do
 done
 wait
 
-# 5. everything small comes back in one archive; the sprites-network chairs checkpoints (6 MB) in another
+# 5. everything small comes back in one archive; checkpoints that fit (the sprites network's 6 MB) in another
 for run in "$RUNS"/*/; do
   name=$(basename "$run"); mkdir -p "$PACK/$name"
   cp "$run"/metrics.jsonl "$run"/config.json "$run"/eval.json "$PACK/$name/" 2>/dev/null
@@ -73,6 +77,11 @@ print(sys.argv[2], 'updates', rows[-1]['step'] if rows else 0, 'images/s', round
 " "$run/metrics.jsonl" "$name" >> "$OUT/runs.txt" 2>&1
 done
 tar -C "$PACK" -czf "$OUT/runs.tgz" .
-tar -C "$RUNS" -czf "$OUT/chairs_checkpoints.tgz" chairs-A-s1/checkpoint.pt chairs-A-s1/config.json 2>/dev/null
+small=(); total=0  # checkpoints small enough to come back (the device returns files of at most 16 MiB)
+for checkpoint in "$RUNS"/*/checkpoint.pt; do
+  size=$(stat -c %s "$checkpoint" 2>/dev/null || echo 0); name=$(basename "$(dirname "$checkpoint")")
+  [ "$size" -gt 0 ] && [ $((total + size)) -lt 15000000 ] && { small+=("$name/checkpoint.pt" "$name/config.json"); total=$((total + size)); }
+done
+[ ${#small[@]} -gt 0 ] && tar -C "$RUNS" -czf "$OUT/small_checkpoints.tgz" "${small[@]}"
 cat "$OUT"/*.txt
 echo "done at second $SECONDS"
