@@ -138,3 +138,12 @@ if [ "${GPU:-0}" = 1 ]; then
   } | xargs -P 6 -I{} bash -c {}
   "$PY" scripts/summarize_factors.py runs/h100-faces-s2 runs/h100-faces-s3 runs/h100-faces5-noise10-s1 runs/h100-faces5-noise10-s2 --factors azimuth,elevation,lighting,width
 fi
+# then on the CPU: chairs with ten noise dimensions and, after a GPU=1 run, the GPU's chairs-A-s1 resumed
+# (both stopped with SIGTERM in the session)
+run chairs-noise10-s0 --preset chairs-rotation --network sprites --codes cat:12,cont:4 --noise 10 --lambda-cont 0.2 --lr-d 2e-4 \
+  --lr-g 5e-4 --batch-size 64 --seed 0 --steps 18496 --eval-every 1000 --render-cache
+"$PY" scripts/summarize_factors.py runs/chairs-noise10-s0 --factors style,azimuth,width
+if [ -d runs/h100-chairs-A-s1 ]; then
+  continue_run h100-chairs-A-s1 chairs-A-s1 --device cpu --threads 1 --render-cache --steps 25779
+  "$PY" scripts/summarize_factors.py runs/chairs-A-s1 --factors style,azimuth,width
+fi
