@@ -53,7 +53,7 @@ def open_rendered(path: Path, dataset: RenderedDataset) -> np.ndarray | None:
 def render_chunk(task: tuple[RenderedDataset, str, int, int]) -> int:
     """Render images start..stop into the (already allocated) file; run in a worker process."""
     dataset, path, start, stop = task
-    target = np.load(path, mmap_mode="r+")
+    target = np.load(path, mmap_mode="r+", allow_pickle=False)
     target[start:stop] = dataset.render(dataset.factor_values(np.arange(start, stop)))
     target.flush()
     return stop - start
