@@ -176,16 +176,26 @@ def cache_key(name: str, folder: Path, entries: list, shape: tuple[int, int, int
     return prefix, f"{prefix}-{digest.hexdigest()[:20]}"
 
 
-def open_cache(path: Path, shape: tuple[int, int, int]):
-    """The cached images, read-only memory-mapped, and the files skipped when they were decoded;
-    None when the cache is absent or not what it should be (then it is rebuilt). Never unpickles:
-    a cache replaced by a file of Python objects is rebuilt like a damaged one."""
+def open_uint8_images(path: Path, shape: tuple[int, int, int]) -> np.ndarray | None:
+    """A cached uint8 N x C x H x W ``.npy``, read-only memory-mapped; None when it is absent or not
+    that. Never unpickles: a file of Python objects under the cache's name counts as damaged."""
     try:
         images = np.load(path, mmap_mode="r", allow_pickle=False)
     except (OSError, ValueError, EOFError):
         return None
     if not isinstance(images, np.ndarray):  # an .npz archive under the cache's name
         images.close()
+        return None
+    if images.dtype != np.uint8 or images.ndim != 4 or tuple(images.shape[1:]) != tuple(shape):
+        return None
+    return images
+
+
+def open_cache(path: Path, shape: tuple[int, int, int]):
+    """The cached images, read-only memory-mapped, and the files skipped when they were decoded;
+    None when the cache is absent or not what it should be (then it is rebuilt)."""
+    images = open_uint8_images(path, shape)
+    if images is None:
         return None
     meta_path = path.with_suffix(".json")
     try:
@@ -194,7 +204,7 @@ def open_cache(path: Path, shape: tuple[int, int, int]):
         count = int(meta["images"])
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    if images.dtype != np.uint8 or images.ndim != 4 or tuple(images.shape[1:]) != tuple(shape) or len(images) != count:
+    if len(images) != count:
         return None
     return images, skipped
 

@@ -19,7 +19,7 @@ import numpy as np
 
 from .base import DataError, RenderedDataset
 from .files import cache_root
-from .images import reserve_space
+from .images import open_uint8_images, reserve_space
 
 RENDER_FORMAT = 1  # bump when the cache's layout changes
 CHUNK = 2048  # images one worker renders and writes per task
@@ -27,27 +27,23 @@ PROBE = 8  # images at each end of the split rendered for the fingerprint
 
 
 def fingerprint(dataset: RenderedDataset) -> str:
-    """A hash of the split's identity and of freshly rendered images from both of its ends."""
+    """A hash of the split's size and shape and of freshly rendered images from both of its ends."""
     size = len(dataset)
     probe = np.unique(np.concatenate([np.arange(min(PROBE, size)), np.arange(max(size - PROBE, 0), size)]))
-    digest = hashlib.sha256(repr((RENDER_FORMAT, dataset.name, getattr(dataset, "split", ""), size, dataset.shape)).encode())
+    digest = hashlib.sha256(repr((RENDER_FORMAT, size, dataset.shape)).encode())
     digest.update(dataset.render(dataset.factor_values(probe)).tobytes())
     return digest.hexdigest()[:16]
 
 
 def cache_path(dataset: RenderedDataset) -> Path:
+    """``<name>-<split>-<fingerprint>.npy``: the name and split tell files apart, the fingerprint renderers."""
     return cache_root() / "rendered" / f"{dataset.name}-{getattr(dataset, 'split', 'all')}-{fingerprint(dataset)}.npy"
 
 
 def open_rendered(path: Path, dataset: RenderedDataset) -> np.ndarray | None:
-    """The cached images, read-only memory-mapped; None when absent or of the wrong size or type."""
-    try:
-        images = np.load(path, mmap_mode="r", allow_pickle=False)
-    except (OSError, ValueError, EOFError):
-        return None
-    if not isinstance(images, np.ndarray) or images.dtype != np.uint8 or images.shape != (len(dataset), *dataset.shape):
-        return None
-    return images
+    """The cached split, read-only memory-mapped; None when absent, damaged or of another length."""
+    images = open_uint8_images(path, dataset.shape)
+    return images if images is not None and len(images) == len(dataset) else None
 
 
 def render_chunk(task: tuple[RenderedDataset, str, int, int]) -> int:
