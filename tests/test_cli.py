@@ -118,6 +118,15 @@ def test_resume_may_switch_on_the_hessian_penalty(run, tmp_path):
     assert last["step"] == 6 and last["hessian"] > 0
 
 
+def test_resume_may_switch_on_mode_seeking(run, tmp_path):
+    copy = tmp_path / "run"
+    shutil.copytree(run, copy)
+    assert main(["train", "--resume", str(copy), "--steps", "6", "--mode-seeking", "1", "--quiet"]) == 0
+    assert json.loads((copy / "config.json").read_text())["mode_seeking"] == 1.0
+    last = json.loads((copy / "metrics.jsonl").read_text().splitlines()[-1])
+    assert last["step"] == 6 and last["noise_ratio"] > 0
+
+
 def test_resume_may_switch_on_instance_noise(run, tmp_path):
     copy = tmp_path / "run"
     shutil.copytree(run, copy)

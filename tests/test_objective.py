@@ -210,3 +210,55 @@ def test_instance_noise_must_not_be_negative(quick_config):
 
     with pytest.raises(ConfigError, match="instance_noise"):
         quick_config(instance_noise=-0.1).validate()
+
+
+def test_mode_seeking_pairs_share_every_code_and_its_loss_is_one_over_the_images_difference_per_noise_difference():
+    codes = {"c1": torch.tensor([0, 1, 2, 3, 4, 5]), "c2": torch.linspace(-1, 1, 6)[:, None]}
+    paired = Objective.shared_code_pairs(codes)
+    assert paired["c1"].tolist() == [0, 1, 2, 0, 1, 2]
+    assert torch.equal(paired["c2"][:3], codes["c2"][:3]) and torch.equal(paired["c2"][3:], codes["c2"][:3])
+    noise = torch.zeros(4, 2)
+    noise[2:] = 0.5  # every noise value differs by 0.5 between the halves
+    fake = torch.zeros(4, 1, 2, 2, requires_grad=True)
+    with torch.no_grad():
+        fake[2:, 0, 0, 0] = 0.4  # one pixel in four differs by 0.4: the images' mean difference is 0.1
+    loss, ratio = Objective.mode_seeking_loss(noise, fake)
+    assert ratio.item() == pytest.approx(0.2) and loss.item() == pytest.approx(1 / (0.2 + 1e-5))
+    gradient = torch.autograd.grad(loss, fake)[0]
+    assert gradient[2:, 0, 0, 0].lt(0).all()  # G lowers the loss by pushing the pair's images further apart
+    assert gradient[:2, 0, 0, 0].gt(0).all()
+
+
+def noise_effect(model, pairs: int = 256) -> float:
+    """How much G's images change per unit change of the noise at fixed codes (MSGAN's ratio)."""
+    torch.manual_seed(123)
+    codes = model.spec.sample_codes(pairs)
+    noise = model.spec.sample_noise(2 * pairs)
+    with torch.no_grad():
+        first = model.generate_from(noise[:pairs], codes)
+        second = model.generate_from(noise[pairs:], codes)
+    return ((first - second).abs().mean() / (noise[:pairs] - noise[pairs:]).abs().mean()).item()
+
+
+def test_a_short_run_with_mode_seeking_makes_g_use_its_noise_more_and_logs_the_ratio(tmp_path, quick_config):
+    from infogan.train import train
+
+    settings = dict(codes="cat:10,cont:2", noise=8, steps=60, log_every=20, lambda_invariant=0.0)
+    with_term = train(quick_config(mode_seeking=1.0, **settings), tmp_path / "ms", progress=False)
+    without = train(quick_config(**settings), tmp_path / "plain", progress=False)
+    assert "noise_ratio" in with_term and "noise_ratio" not in without and with_term["loss_g"] != without["loss_g"]
+    effect_with = noise_effect(InfoGAN.load(tmp_path / "ms").eval())
+    effect_without = noise_effect(InfoGAN.load(tmp_path / "plain").eval())
+    assert effect_with > 3 * effect_without, (effect_with, effect_without)
+
+
+def test_mode_seeking_needs_an_even_batch_noise_and_a_weight_not_below_zero(tmp_path, quick_config):
+    from infogan.config import ConfigError
+    from infogan.train import train
+
+    with pytest.raises(ConfigError, match="even"):
+        train(quick_config(mode_seeking=1.0, batch_size=15, steps=1), tmp_path / "odd", progress=False)
+    with pytest.raises(ConfigError, match="--noise is 0"):
+        train(quick_config(mode_seeking=1.0, noise=0, steps=1), tmp_path / "silent", progress=False)
+    with pytest.raises(ConfigError, match="mode_seeking"):
+        quick_config(mode_seeking=-1.0).validate()

@@ -45,6 +45,8 @@ class TrainConfig:
     lr_cr: float = 2e-3  # the pair classifier's learning rate (InfoGAN-CR's dSprites)
     # the Hessian penalty (Peebles et al. 2020) on the continuous codes: no two codes interact in G
     hessian_weight: float = 0.0  # its weight in G's loss (0: off)
+    # mode seeking (Mao et al. 2019): pairs share their codes, and G is paid for making them differ by the noise
+    mode_seeking: float = 0.0  # its weight in G's loss (0: off; MSGAN: 1)
     # instance noise: D and Q see every image (real and fake) through Gaussian pixel noise of this std
     instance_noise: float = 0.0  # 0: off; when on, G must write the codes in changes that survive it
     # networks and optimisation
@@ -87,7 +89,7 @@ class TrainConfig:
         if not self.lr_cr > 0:
             raise ConfigError(f"lr_cr must be positive, got {self.lr_cr}")
         for name in ("lambda_cat", "lambda_cont", "lambda_circ", "lambda_real", "lambda_invariant", "info_weight_g", "cr_weight", "cr_start", "cr_ramp",
-                     "hessian_weight", "instance_noise", "eval_every", "threads", "checkpoint_minutes"):
+                     "hessian_weight", "mode_seeking", "instance_noise", "eval_every", "threads", "checkpoint_minutes"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"{name} must be >= 0, got {getattr(self, name)}")
         if self.keep < 1:

@@ -8,6 +8,9 @@ rotations, shifts and scalings of G's images) and the optional balanced-clusteri
 images (D's loss only). InfoGAN-CR's contrastive term (``cr_weight``): G makes pairs of images that
 share one code's value (and the noise); a classifier learns which code they share, and G lowers
 the same cross-entropy, so that each code changes the image in its own recognisable way.
+Mode seeking (``mode_seeking``, MSGAN's term): the two halves of the batch share their codes and
+differ in their noise, and G is paid for images that differ, so that the noise carries what the
+codes leave out (a face's identity) instead of being ignored while the codes absorb it.
 Instance noise (``instance_noise``): D and Q see every image through fresh Gaussian pixel noise, so
 that G cannot hand Q a code through pixel changes too faint to survive it.
 """
@@ -82,6 +85,22 @@ class Objective:
                 q_moved = D(self.seen_by_d(apply_grid(fake, moves)))[1]
             info = info + self.config.lambda_invariant * self.categorical_log_q(q_moved, codes)
         return F.softplus(-d_fake).mean() - self.config.info_weight_g * info
+
+    @staticmethod
+    def shared_code_pairs(codes: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        """Mode seeking's pairs: the batch's second half takes its first half's codes (each image
+        keeps its own noise), so image i and image i + n/2 differ by their noise alone."""
+        half = len(next(iter(codes.values()))) // 2
+        return {name: torch.cat([value[:half], value[:half]]) for name, value in codes.items()}
+
+    @staticmethod
+    def mode_seeking_loss(noise: torch.Tensor, fake: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """MSGAN's term (Mao et al. 2019) on the pairs of ``shared_code_pairs``: the ratio r of the
+        images' mean absolute difference to the noises', and G's loss 1 / (r + 1e-5), which is large
+        when G ignores its noise."""
+        half = len(noise) // 2
+        ratio = (fake[:half] - fake[half:]).abs().float().mean() / (noise[:half] - noise[half:]).abs().mean()
+        return 1.0 / (ratio + 1e-5), ratio
 
     def hessian_penalty(self, G, latent: torch.Tensor, fake: torch.Tensor, directions: int = 2, epsilon: float = 0.1) -> torch.Tensor:
         """Peebles et al. (2020)'s Hessian penalty, on the continuous codes only: G's second

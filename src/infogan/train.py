@@ -191,6 +191,10 @@ def train_in_world(config: TrainConfig, out: Path, state: dict | None, world: di
         raise ConfigError(f"batch size {config.batch_size} does not split evenly over {world.size} processes")
     if config.hessian_weight and world.size > 1:
         raise ConfigError("--hessian-weight runs G several times per update, which torchrun's DDP does not allow here; train on one process")
+    if config.mode_seeking and (config.batch_size // world.size) % 2:
+        raise ConfigError(f"--mode-seeking pairs the images of each process's batch, so it must be even; got {config.batch_size // world.size}")
+    if config.mode_seeking and not config.noise:
+        raise ConfigError("--mode-seeking makes images differ by their noise, and --noise is 0")
     if config.sync_batchnorm and world.size > 1 and device.type != "cuda":
         raise ConfigError("--sync-batchnorm needs CUDA (PyTorch's SyncBatchNorm does not run on the CPU)")
     torch.manual_seed(config.seed)  # the same on every process: each keeps its slice of the global batch
@@ -279,7 +283,7 @@ def train_in_world(config: TrainConfig, out: Path, state: dict | None, world: di
     batches_per_epoch = n_train // batch
     order_epoch, order = -1, None
     logged = ["loss_d", "loss_g", *(f"mi_{name}" for name in entropies), *(["loss_cr"] if classifier else []),
-              *(["hessian"] if config.hessian_weight else [])]
+              *(["hessian"] if config.hessian_weight else []), *(["noise_ratio"] if config.mode_seeking else [])]
     window_sum = torch.zeros(len(logged), dtype=torch.float64, device=device)  # summed on the device: no sync per update
     window_steps, window_start = 0, time.perf_counter()
     first_bad = torch.full((), -1, dtype=torch.long, device=device)  # first update with a non-finite loss, on the device
@@ -303,6 +307,8 @@ def train_in_world(config: TrainConfig, out: Path, state: dict | None, world: di
 
             noise = world.shard(spec.sample_noise(batch, device=device))
             codes = {name: world.shard(value) for name, value in spec.sample_codes(batch, device=device).items()}
+            if config.mode_seeking:
+                codes = objective.shared_code_pairs(codes)
             latent = spec.generator_input(noise, codes)
             cr_weight = objective.contrastive_weight(step)
             if cr_weight:  # InfoGAN-CR's pairs come from the same forward pass of G
@@ -335,6 +341,9 @@ def train_in_world(config: TrainConfig, out: Path, state: dict | None, world: di
             if config.hessian_weight:
                 hessian = objective.hessian_penalty(G, latent[: len(noise)], fake)
                 loss_g = loss_g + config.hessian_weight * hessian
+            if config.mode_seeking:
+                mode_seeking, noise_ratio = objective.mode_seeking_loss(noise, fake)
+                loss_g = loss_g + config.mode_seeking * mode_seeking
             opt_g.zero_grad(set_to_none=True)
             loss_g.backward()
             opt_g.step()
@@ -349,6 +358,7 @@ def train_in_world(config: TrainConfig, out: Path, state: dict | None, world: di
                 interrupted.append("a signal to another process")  # all stop after this update
             losses = [loss_d.detach(), loss_g.detach(), *(value.detach() for value in log_q.values())]
             losses += ([loss_cr.detach()] if classifier else []) + ([hessian.detach()] if config.hessian_weight else [])
+            losses += [noise_ratio.detach()] if config.mode_seeking else []
             window_sum += torch.stack(losses)
             window_steps += 1
             bar.update(1)
