@@ -10,7 +10,9 @@ Three tables, on one fixed batch of N generated images:
    changes too faint to mean anything.
 3. The mean |pixel change| when one code moves between two values with everything else fixed:
    interval codes from -1 to 1, angle codes by half a turn, categorical codes between categories
-   (the mean deviation from the average over categories).
+   (the mean deviation from the average over categories); and for the noise, between two
+   independent draws with the codes fixed, with MSGAN's ratio r (that change over the noises' mean
+   absolute difference, which ``--mode-seeking`` raises): near 0 when G ignores its noise.
 
     python scripts/code_robustness.py runs/faces4-noise10-s1 [--n 1000] [--sigmas 0,0.01,0.03,0.1]
 """
@@ -65,6 +67,9 @@ def pixel_change(model: InfoGAN, noise: torch.Tensor, codes: dict) -> dict[str, 
         first = model.generate_from(noise, {**codes, code.name: torch.full_like(codes[code.name], low)})
         second = model.generate_from(noise, {**codes, code.name: torch.full_like(codes[code.name], high)})
         changes[code.name] = float((first - second).abs().mean())
+    other_noise = model.spec.sample_noise(len(noise), torch.Generator().manual_seed(1)).to(noise)
+    changes["noise"] = float((model.generate_from(noise, codes) - model.generate_from(other_noise, codes)).abs().mean())
+    changes["r"] = changes["noise"] / float((noise - other_noise).abs().mean())
     return changes
 
 
@@ -90,7 +95,8 @@ def main() -> None:
         scores = reading_under_noise(model, images, codes, sigma, generator)
         print(f"{f'std {sigma:g}':<22}" + "".join(f"{scores[name]:>8.3f}" for name in names))
     changes = pixel_change(model, noise[:200], {name: value[:200] for name, value in codes.items()})
-    print(f"\nmean |pixel change| moving the code\n{header}\n{'':<22}" + "".join(f"{changes[name]:>8.3f}" for name in names))
+    header += f"{'noise':>8}{'r':>8}"
+    print(f"\nmean |pixel change| moving the code\n{header}\n{'':<22}" + "".join(f"{value:>8.3f}" for value in changes.values()))
 
 
 if __name__ == "__main__":

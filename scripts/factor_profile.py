@@ -5,10 +5,13 @@ each of BINS equal-count bins of the factor, which is the score Q would get if i
 scatter around that mean (low: the code follows the factor only over part of its range); and
 |Spearman| with the factor's distance from the middle of its range (high: the code says how far
 from the middle, not which side). Then each code's mean per bin; with --split-by F, each code's
-|Spearman| within the thirds of |F - middle of its range|.
+|Spearman| within the thirds of |F - middle of its range|; with --within F (a discrete factor such as
+faces3d's identity), each code's |Spearman| after its mean within each value of F is taken away,
+which is how high the score would be if Q's reading did not shift with that factor.
 
     python scripts/factor_profile.py runs/faces20k-azimuth-s1 --factor azimuth [--n 3000]
     python scripts/factor_profile.py runs/faces20k-azimuth-s1 --factor width --split-by azimuth
+    python scripts/factor_profile.py runs/faces20k-azimuth-s1 --factor azimuth --within identity
 """
 
 from __future__ import annotations
@@ -44,6 +47,13 @@ def distance_thirds(values: np.ndarray, factor) -> list[np.ndarray]:
     return [(distance >= edges[k]) & (distance <= edges[k + 1]) for k in range(3)]
 
 
+def without_group_means(estimate: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """``estimate`` with its mean within each group (each value of ``groups``) taken away."""
+    values, group_of = np.unique(groups, return_inverse=True)
+    means = np.bincount(group_of, weights=estimate) / np.bincount(group_of)
+    return estimate - means[group_of]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("run")
@@ -51,11 +61,12 @@ def main() -> int:
     parser.add_argument("--n", type=int, default=3000, help="test images encoded (default 3000)")
     parser.add_argument("--bins", type=int, default=10)
     parser.add_argument("--split-by", help="also score within thirds of this factor's distance from its middle")
+    parser.add_argument("--within", help="also score with each code's mean within each value of this discrete factor taken away")
     args = parser.parse_args()
     model = InfoGAN.load(args.run)
     dataset = load_dataset(model.config.dataset, "test")
     names = [factor.name for factor in dataset.factors]
-    for name in (args.factor, args.split_by or args.factor):
+    for name in (args.factor, args.split_by or args.factor, args.within or args.factor):
         if name not in names:
             parser.error(f"{args.run} was trained on {model.config.dataset}, whose factors are {', '.join(names)}")
     indices = evaluation_sample(dataset, args.n)
@@ -86,6 +97,14 @@ def main() -> int:
         print("|---|---|---|---|")
         for name, estimate in codes.items():
             cells = [abs(rank_correlation(estimate[keep], values[keep])) for keep in thirds]
+            print(f"| {name} | " + " | ".join(f"{cell:.2f}" for cell in cells) + " |")
+    if args.within:
+        groups = all_values[:, names.index(args.within)]
+        print(f"\n| code | {args.factor} | with its mean within each {args.within} taken away |")
+        print("|---|---|---|")
+        for name, estimate in codes.items():
+            residual = without_group_means(estimate, groups)
+            cells = [abs(rank_correlation(estimate, values)), abs(rank_correlation(residual, values))]
             print(f"| {name} | " + " | ".join(f"{cell:.2f}" for cell in cells) + " |")
     return 0
 

@@ -12,6 +12,7 @@ import pytest
 from infogan.data import load_dataset
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+import code_robustness  # noqa: E402
 import factor_profile  # noqa: E402
 import refit_encoder  # noqa: E402
 import supervised_ceiling  # noqa: E402
@@ -31,6 +32,46 @@ def test_distance_from_middle_of_a_circular_factor_is_how_side_on_the_view_is():
     np.testing.assert_allclose(factor_profile.distance_from_middle(views, azimuth), [0, 1, 0, 1], atol=1e-12)
     width = load_dataset("chairs3d", "test").factors[2]
     np.testing.assert_allclose(factor_profile.distance_from_middle(np.array([0.7, 1.0, 1.3]), width), [0.3, 0, 0.3])
+
+
+def test_taking_away_each_groups_mean_recovers_a_factor_hidden_under_per_group_offsets():
+    rng = np.random.default_rng(0)
+    factor, groups = rng.uniform(-1, 1, 3000), rng.integers(0, 30, 3000)
+    offsets = rng.uniform(-4, 4, 30)  # each group shifts the reading far more than the factor moves it
+    estimate = factor + offsets[groups]
+    residual = factor_profile.without_group_means(estimate, groups)
+    assert abs(factor_profile.rank_correlation(estimate, factor)) < 0.4
+    assert abs(factor_profile.rank_correlation(residual, factor)) > 0.98
+    for group in range(30):
+        assert abs(residual[groups == group].mean()) < 1e-9
+
+
+def test_factor_profile_scores_a_faces_run_within_identities(tmp_path, monkeypatch, capsys):
+    from infogan.cli import main
+
+    run = tmp_path / "run"
+    quick = ["--steps", "2", "--batch-size", "8", "--checkpoint-every", "2", "--sample-every", "2", "--quiet"]
+    assert main(["train", "--preset", "faces-azimuth", "--codes", "cont:2", "--out", str(run), *quick]) == 0
+    monkeypatch.setattr(sys, "argv", ["factor_profile.py", str(run), "--factor", "azimuth", "--within", "identity", "--n", "200"])
+    assert factor_profile.main() == 0
+    out = capsys.readouterr().out
+    assert "| code | azimuth | with its mean within each identity taken away |" in out
+    rows = [line for line in out.splitlines() if line.startswith("| c") and line.count("|") == 4]
+    assert [row.split("|")[1].strip() for row in rows[-2:]] == ["c1", "c2"]
+    assert all(0.0 <= float(cell) <= 1.0 for row in rows[-2:] for cell in row.split("|")[2:4])
+
+
+def test_code_robustness_reports_how_much_the_noise_changes_the_images(tmp_path, quick_config, monkeypatch, capsys):
+    from infogan.train import train
+
+    train(quick_config(codes="cat:10,cont:2", noise=4, steps=40, checkpoint_every=40), tmp_path / "run", progress=False)
+    monkeypatch.setattr(sys, "argv", ["code_robustness.py", str(tmp_path / "run"), "--n", "40", "--sigmas", "0"])
+    code_robustness.main()
+    lines = capsys.readouterr().out.splitlines()
+    header = lines.index(next(line for line in lines if line.startswith("mean |pixel change|")))
+    assert lines[header + 1].split() == ["c1", "c2", "c3", "noise", "r"]
+    *codes, noise, ratio = (float(cell) for cell in lines[header + 2].split())
+    assert noise > 0 and ratio == pytest.approx(noise / (2 / 3), rel=0.15)  # Unif(-1, 1) noises differ by 2/3 on average
 
 
 def test_supervised_ceiling_reads_chairs_with_another_networks_trunk(monkeypatch, capsys):
