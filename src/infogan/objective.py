@@ -9,8 +9,8 @@ images (D's loss only). InfoGAN-CR's contrastive term (``cr_weight``): G makes p
 share one code's value (and the noise); a classifier learns which code they share, and G lowers
 the same cross-entropy, so that each code changes the image in its own recognisable way.
 Mode seeking (``mode_seeking``, MSGAN's term): the two halves of the batch share their codes and
-differ in their noise, and G is paid for images that differ, so that the noise carries what the
-codes leave out (a face's identity) instead of being ignored while the codes absorb it.
+differ in their noise, and G is paid for images that differ, so that the noise is not ignored
+(on faces3d it took lighting and pose from the codes instead of identity; docs/experiments.md).
 Instance noise (``instance_noise``): D and Q see every image through fresh Gaussian pixel noise, so
 that G cannot hand Q a code through pixel changes too faint to survive it.
 """
