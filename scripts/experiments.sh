@@ -147,3 +147,33 @@ if [ -d runs/h100-chairs-A-s1 ]; then
   continue_run h100-chairs-A-s1 chairs-A-s1 --device cpu --threads 1 --render-cache --steps 25779
   "$PY" scripts/summarize_factors.py runs/chairs-A-s1 --factors style,azimuth,width
 fi
+
+# session 10 (docs/experiments.md, "Mode seeking, a categorical code and the Hessian penalty"): each run was
+# stopped with SIGTERM; --steps is where it stopped. The pilots from update 0 first, then the control to
+# update 3,000 and the branches resumed from a copy of it with one setting switched on.
+{
+  echo "run faces4-noise10-ms1-s1 --preset faces-azimuth --codes cont:4 --noise 10 --mode-seeking 1 --seed 1 --steps 2954 --eval-every 500 --render-cache"
+  echo "run faces4-noise10-ms025-s1 --preset faces-azimuth --codes cont:4 --noise 10 --mode-seeking 0.25 --seed 1 --steps 2887 --eval-every 500 --render-cache"
+  echo "run faces4-noise10-ms002-s1 --preset faces-azimuth --codes cont:4 --noise 10 --mode-seeking 0.02 --seed 1 --steps 3050 --eval-every 500 --render-cache"
+  echo "run faces-cat10-cont4-noise10-s1 --preset faces-azimuth --codes cat:10,cont:4 --noise 10 --seed 1 --steps 3064 --eval-every 500 --render-cache"
+  echo "run faces-cat10-cont5-s1 --preset faces-azimuth --codes cat:10,cont:5 --seed 1 --steps 3001 --eval-every 500 --render-cache"
+  echo "run faces4-noise10-s1-at3000 --preset faces-azimuth --codes cont:4 --noise 10 --seed 1 --steps 3000 --eval-every 500 --render-cache"
+  echo "run faces4-noise10-s1-at4824 --preset faces-azimuth --codes cont:4 --noise 10 --seed 1 --steps 4824 --eval-every 500 --render-cache"
+} | xargs -P "$JOBS" -I{} bash -c {}
+{
+  echo "continue_run faces4-noise10-s1-at3000 faces4-noise10-s1-ms002-from3000 --mode-seeking 0.02 --steps 4340"
+  echo "continue_run faces4-noise10-s1-at3000 faces4-noise10-s1-hessian-from3000 --hessian-weight 3e-3 --steps 8224"
+  echo "continue_run faces4-noise10-s1-at3000 faces4-noise10-s1-hessian1e-2-from3000 --hessian-weight 1e-2 --steps 8074"
+} | xargs -P "$JOBS" -I{} bash -c {}
+"$PY" scripts/factor_profile.py runs/faces4-noise10-s1-at3000 --factor azimuth --within identity --n 10000
+"$PY" scripts/summarize_factors.py runs/faces4-noise10-s1-hessian-from3000 runs/faces4-noise10-s1-hessian1e-2-from3000 \
+  --factors azimuth,elevation,lighting,width
+for run in runs/faces4-noise10-s1-at3000 runs/faces4-noise10-ms1-s1 runs/faces4-noise10-ms025-s1 runs/faces4-noise10-ms002-s1 \
+    runs/faces4-noise10-s1-ms002-from3000 runs/faces-cat10-cont4-noise10-s1 runs/faces-cat10-cont5-s1; do
+  "$PY" scripts/code_robustness.py "$run" --n 300 --sigmas 0
+done
+"$BIN" traverse runs/faces4-noise10-ms025-s1 --out docs/figures/faces4-noise10-ms025-s1 --columns 9 --scale 1
+"$BIN" traverse runs/faces4-noise10-s1-hessian1e-2-from3000 --out docs/figures/faces4-noise10-s1-hessian1e-2 --columns 9 --scale 1
+for run in runs/faces4-noise10-s1-at4824 runs/faces4-noise10-s1-hessian1e-2-from3000; do
+  "$PY" scripts/factor_profile.py "$run" --factor width --split-by azimuth
+done
