@@ -163,7 +163,7 @@ fi
 {
   echo "continue_run faces4-noise10-s1-at3000 faces4-noise10-s1-ms002-from3000 --mode-seeking 0.02 --steps 4340"
   echo "continue_run faces4-noise10-s1-at3000 faces4-noise10-s1-hessian-from3000 --hessian-weight 3e-3 --steps 8224"
-  echo "continue_run faces4-noise10-s1-at3000 faces4-noise10-s1-hessian1e-2-from3000 --hessian-weight 1e-2 --steps 8074"
+  echo "continue_run faces4-noise10-s1-at3000 faces4-noise10-s1-hessian1e-2-from3000 --hessian-weight 1e-2 --steps 9552"
 } | xargs -P "$JOBS" -I{} bash -c {}
 "$PY" scripts/factor_profile.py runs/faces4-noise10-s1-at3000 --factor azimuth --within identity --n 10000
 "$PY" scripts/summarize_factors.py runs/faces4-noise10-s1-hessian-from3000 runs/faces4-noise10-s1-hessian1e-2-from3000 \
@@ -173,6 +173,7 @@ for run in runs/faces4-noise10-s1-at3000 runs/faces4-noise10-ms1-s1 runs/faces4-
   "$PY" scripts/code_robustness.py "$run" --n 300 --sigmas 0
 done
 "$BIN" traverse runs/faces4-noise10-ms025-s1 --out docs/figures/faces4-noise10-ms025-s1 --columns 9 --scale 1
+# (the doc took this run's traversal, width profile and noise ratio at update 8,074, before it was resumed to 9,552)
 "$BIN" traverse runs/faces4-noise10-s1-hessian1e-2-from3000 --out docs/figures/faces4-noise10-s1-hessian1e-2 --columns 9 --scale 1
 for run in runs/faces4-noise10-s1-at4824 runs/faces4-noise10-s1-hessian1e-2-from3000; do
   "$PY" scripts/factor_profile.py "$run" --factor width --split-by azimuth
