@@ -109,22 +109,15 @@ def test_resume_may_switch_on_the_contrastive_term(run, tmp_path):
     assert last["cr_weight"] == 2.0 and last["loss_cr"] > 0
 
 
-def test_resume_may_switch_on_the_hessian_penalty(run, tmp_path):
+@pytest.mark.parametrize("flag, value, setting, logged", [("--hessian-weight", 0.01, "hessian_weight", "hessian"),
+                                                          ("--mode-seeking", 1.0, "mode_seeking", "noise_ratio")])
+def test_resume_may_switch_on_a_term_of_gs_loss(run, tmp_path, flag, value, setting, logged):
     copy = tmp_path / "run"
     shutil.copytree(run, copy)
-    assert main(["train", "--resume", str(copy), "--steps", "6", "--hessian-weight", "0.01", "--quiet"]) == 0
-    assert json.loads((copy / "config.json").read_text())["hessian_weight"] == 0.01
+    assert main(["train", "--resume", str(copy), "--steps", "6", flag, str(value), "--quiet"]) == 0
+    assert json.loads((copy / "config.json").read_text())[setting] == value
     last = json.loads((copy / "metrics.jsonl").read_text().splitlines()[-1])
-    assert last["step"] == 6 and last["hessian"] > 0
-
-
-def test_resume_may_switch_on_mode_seeking(run, tmp_path):
-    copy = tmp_path / "run"
-    shutil.copytree(run, copy)
-    assert main(["train", "--resume", str(copy), "--steps", "6", "--mode-seeking", "1", "--quiet"]) == 0
-    assert json.loads((copy / "config.json").read_text())["mode_seeking"] == 1.0
-    last = json.loads((copy / "metrics.jsonl").read_text().splitlines()[-1])
-    assert last["step"] == 6 and last["noise_ratio"] > 0
+    assert last["step"] == 6 and last[logged] > 0
 
 
 def test_resume_may_switch_on_instance_noise(run, tmp_path):
