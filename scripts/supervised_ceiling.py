@@ -14,6 +14,7 @@ of |F - middle of its range| (of |sin F| for a circular F: front and back views 
 from __future__ import annotations
 
 import argparse
+import copy
 import time
 
 import numpy as np
@@ -40,6 +41,34 @@ def regression_targets(factors, values: np.ndarray) -> tuple[list[str], np.ndarr
             names += [f"{factor.name} (cos)", f"{factor.name} (sin)"]
             columns += [np.cos(angle), np.sin(angle)]
     return names, np.stack(columns, axis=1)
+
+
+def train_reader(network: str, images: np.ndarray, values: np.ndarray, epochs: int, leaky_slope: float = 0.1):
+    """D's trunk of ``network`` and a linear head, fitted by least squares to ``values`` (N x F,
+    regression_targets' columns) from uint8 ``images``; yields the reader in eval mode after each
+    epoch. Its outputs are in the targets' own units (the standardisation is folded back in)."""
+    trunk, features = discriminator_trunk(architecture(network), images.shape[1], leaky_slope)
+    head = nn.Linear(features, values.shape[1])
+    regressor = nn.Sequential(trunk, head)
+    init_weights(regressor)
+    optimizer = torch.optim.Adam(regressor.parameters(), 2e-4, betas=(0.5, 0.999))
+    mean, std = values.mean(0), values.std(0)
+    targets = torch.tensor((values - mean) / std, dtype=torch.float32)
+    for _ in range(epochs):
+        regressor.train()
+        order = torch.randperm(len(images))
+        for start in range(0, len(images), 128):
+            batch = order[start : start + 128]
+            loss = ((regressor(to_unit_range(images[batch.numpy()])) - targets[batch]) ** 2).mean()
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        reader = copy.deepcopy(regressor).eval()
+        with torch.no_grad():  # out = (trunk . head) * std + mean, as one linear head
+            last = reader[1]
+            last.weight.mul_(torch.tensor(std, dtype=torch.float32)[:, None])
+            last.bias.mul_(torch.tensor(std, dtype=torch.float32)).add_(torch.tensor(mean, dtype=torch.float32))
+        yield reader
 
 
 def main() -> int:
@@ -71,25 +100,11 @@ def main() -> int:
         column = [factor.name for factor in test_set.factors].index(args.split_by)
         thirds = distance_thirds(test_set.factor_values(np.arange(args.test))[:, column], test_set.factors[column])
 
-    trunk, features = discriminator_trunk(architecture(network), train_set.shape[0], 0.1)
-    regressor = nn.Sequential(trunk, nn.Linear(features, len(names)))
-    init_weights(regressor)
-    optimizer = torch.optim.Adam(regressor.parameters(), 2e-4, betas=(0.5, 0.999))
-    targets = torch.tensor((train_values - train_values.mean(0)) / train_values.std(0), dtype=torch.float32)
     print("| epoch | seconds | " + " | ".join(names) + " |")
     print("|---|---|" + "---|" * len(names))
-    for epoch in range(1, args.epochs + 1):
-        order = torch.randperm(args.train)
-        for start in range(0, args.train, 128):
-            batch = order[start : start + 128]
-            loss = ((regressor(to_unit_range(train_images[batch.numpy()])) - targets[batch]) ** 2).mean()
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-        regressor.eval()
+    for epoch, regressor in enumerate(train_reader(network, train_images, train_values, args.epochs), start=1):
         with torch.no_grad():
             predicted = regressor(to_unit_range(test_images)).numpy()
-        regressor.train()
         scores = [abs(rank_correlation(predicted[:, i], test_values[:, i])) for i in range(len(names))]
         print(f"| {epoch} | {time.perf_counter() - started:.0f} | " + " | ".join(f"{score:.3f}" for score in scores) + " |", flush=True)
     if thirds:

@@ -8,12 +8,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
-from infogan.data import load_dataset
+from infogan.data import load_dataset, to_unit_range
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 import code_robustness  # noqa: E402
 import factor_profile  # noqa: E402
+import generator_factors  # noqa: E402
 import refit_encoder  # noqa: E402
 import supervised_ceiling  # noqa: E402
 
@@ -113,3 +115,66 @@ def test_refit_encoder_prints_q_and_the_refitted_encoders_tables_on_the_same_ima
     assert len(rows) == 3
     own_codes = [row.split("|")[-2].split()[0] for row in rows]
     assert all(code in ("c1", "c2", "c3", "c4") for code in own_codes)
+
+
+def test_correlation_ratio_is_the_share_of_variance_explained_by_the_group_means():
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 8, 40000)
+    by_label = rng.normal(size=8)[labels]
+    independent = rng.normal(size=40000) * by_label.std()
+    values = np.stack([by_label, independent, by_label + independent], axis=1)
+    np.testing.assert_allclose(generator_factors.correlation_ratio(values, labels), [1.0, 0.0, 0.5], atol=0.02)
+
+
+def test_quantile_bins_are_equally_full_and_ordered():
+    code = np.random.default_rng(1).uniform(-1, 1, 1000)
+    bins = generator_factors.quantile_bins(code, 10)
+    assert np.bincount(bins).tolist() == [100] * 10
+    assert all(code[bins == k].max() < code[bins == k + 1].min() for k in range(9))
+
+
+def test_noise_share_is_the_variance_between_draws_that_share_their_codes():
+    rng = np.random.default_rng(2)
+    settings, draws = 5000, 4
+    from_codes = np.repeat(rng.normal(size=settings) * 2.0, draws)  # variance 4, shared within each block
+    from_noise = rng.normal(size=settings * draws)  # variance 1
+    values = np.stack([from_codes + from_noise, from_codes], axis=1)
+    np.testing.assert_allclose(generator_factors.noise_share(values, draws), [0.2, 0.0], atol=0.02)
+
+
+def test_the_factor_reader_answers_in_the_factors_own_units():
+    dataset = load_dataset("faces3d", "train")
+    indices = np.arange(256)
+    names, values = supervised_ceiling.regression_targets(dataset.factors, dataset.factor_values(indices))
+    values = values + 100.0  # far from the standardised targets' zero: the fold-back must carry it
+    for reader in supervised_ceiling.train_reader("faces", dataset.images(indices), values, epochs=1):
+        pass
+    with torch.no_grad():
+        predicted = reader(to_unit_range(dataset.images(indices))).numpy()
+    assert not reader.training
+    np.testing.assert_allclose(predicted.mean(0), values.mean(0), atol=3 * values.std(0).max())
+
+
+def test_generator_factors_trains_a_reader_once_and_reads_a_faces_run(tmp_path, monkeypatch, capsys):
+    from infogan.cli import main
+
+    run = tmp_path / "run"
+    quick = ["--steps", "2", "--batch-size", "8", "--checkpoint-every", "2", "--sample-every", "2", "--quiet"]
+    assert main(["train", "--preset", "faces-azimuth", "--codes", "cont:2", "--noise", "3", "--out", str(run), *quick]) == 0
+    reader = tmp_path / "readers" / "faces3d.pt"
+    argv = ["generator_factors.py", str(run), "--reader", str(reader), "--reader-train", "128", "--reader-epochs", "1",
+            "--groups", "40", "--draws", "3", "--n", "100"]
+    monkeypatch.setattr(sys, "argv", argv)
+    assert generator_factors.main() == 0
+    first = capsys.readouterr().out
+    assert reader.exists() and "trained on 128 images for 1 epochs" in first
+    assert generator_factors.main() == 0
+    second = capsys.readouterr().out
+    assert f"reader: {reader} (128 training images, 1 epochs)" in second
+    assert "| factor | reader on real | spread G / real | noise | c1 | c2 |" in second
+    rows = {line.split("|")[1].strip(): line for line in second.splitlines() if line.startswith("| ") and "---" not in line}
+    assert ["azimuth", "elevation", "lighting", "width"] == [name for name in rows if name != "factor"]
+    for line in (rows[name] for name in ("azimuth", "elevation", "lighting", "width")):
+        accuracy, spread, *shares = (float(cell) for cell in line.split("|")[2:-1])
+        assert 0 <= accuracy <= 1 and spread >= 0 and all(0 <= share <= 1 for share in shares)
+    assert first.split("reader:")[1].splitlines()[1:] == second.split("reader:")[1].splitlines()[1:]  # same reader, same table

@@ -1,0 +1,146 @@
+"""What a run's generator does in factor units: G's own images read by a factor reader trained
+with labels on real images (docs/experiments.md).
+
+Q's factor scores read real images, so a low score cannot tell three cases apart: G leaves the
+factor out of its images, G puts it in the noise, or G spreads it over several codes. This script
+reads G's images with supervised_ceiling.py's regressor and prints, for each factor:
+
+- the reader's own |Spearman| on real test images (how far to trust the rest of the row);
+- its spread in G's images over its spread in real images, both as the reader sees them (well
+  below 1: G makes too little of the factor);
+- the share of its variance in G's images that the noise explains (its variance between noise
+  draws with the codes fixed) and that each code explains (the correlation ratio over ten
+  quantile bins of the code, or over the categories of a categorical code). Shares near 1 on one
+  code and near 0 elsewhere are a disentangled factor.
+
+The reader is trained once per dataset and kept in the --reader file.
+
+    python scripts/generator_factors.py runs/faces4-noise10-s1 --reader runs/faces3d-reader.pt
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from infogan.data import SOURCES, load_dataset, to_unit_range
+from infogan.metrics import evaluation_sample, rank_correlation
+from infogan.model import InfoGAN
+from infogan.networks import architecture, discriminator_trunk
+
+from supervised_ceiling import regression_targets, train_reader  # scripts/ is on the path when a script runs
+
+BINS = 10  # quantile bins of a continuous or angle code for its correlation ratio
+
+
+def correlation_ratio(values: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Per column of ``values`` (N x F): the share of its variance explained by its mean within
+    each value of ``labels`` (N), Pearson's eta squared."""
+    _, group_of = np.unique(labels, return_inverse=True)
+    counts = np.bincount(group_of).astype(float)
+    means = np.stack([np.bincount(group_of, weights=column) / counts for column in values.T], axis=1)
+    between = (counts[:, None] * (means - values.mean(0)) ** 2).sum(0)
+    return between / ((values - values.mean(0)) ** 2).sum(0)
+
+
+def quantile_bins(code: np.ndarray, bins: int = BINS) -> np.ndarray:
+    """The index of each value's quantile bin among ``bins`` equally full ones."""
+    return np.searchsorted(np.quantile(code, np.linspace(0, 1, bins + 1)[1:-1]), code, side="right")
+
+
+def noise_share(values: np.ndarray, draws: int) -> np.ndarray:
+    """Per column of ``values``, whose rows come in consecutive blocks of ``draws`` that share
+    their codes and differ in their noise: the mean variance within a block over the variance of
+    all rows (both unbiased)."""
+    blocks = values.reshape(-1, draws, values.shape[1])
+    return blocks.var(axis=1, ddof=1).mean(0) / values.var(axis=0, ddof=1)
+
+
+def load_or_train_reader(path: Path, dataset_name: str, train: int, epochs: int) -> tuple[nn.Module, list[str]]:
+    """The factor reader kept at ``path``, trained (and written there) when the file is missing."""
+    train_set = load_dataset(dataset_name, "train")
+    network = SOURCES[dataset_name].network
+    trunk, features = discriminator_trunk(architecture(network), train_set.shape[0], 0.1)
+    if path.exists():
+        saved = torch.load(path, map_location="cpu", weights_only=True)
+        if saved["dataset"] != dataset_name:
+            raise SystemExit(f"error: {path} reads {saved['dataset']}, not {dataset_name}; give another --reader file")
+        reader = nn.Sequential(trunk, nn.Linear(features, len(saved["names"])))
+        reader.load_state_dict(saved["state"])
+        print(f"reader: {path} ({saved['train']} training images, {saved['epochs']} epochs)")
+        return reader.eval(), list(saved["names"])
+    started = time.perf_counter()
+    indices = np.arange(train)
+    names, values = regression_targets(train_set.factors, train_set.factor_values(indices))
+    for reader in train_reader(network, train_set.images(indices), values, epochs):
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    torch.save({"dataset": dataset_name, "names": names, "state": reader.state_dict(), "train": train, "epochs": epochs}, partial)
+    os.replace(partial, path)
+    print(f"reader: trained on {train} images for {epochs} epochs in {time.perf_counter() - started:.0f} s, kept in {path}")
+    return reader, names
+
+
+@torch.no_grad()
+def read(reader: nn.Module, images: torch.Tensor, batch_size: int = 1000) -> np.ndarray:
+    return torch.cat([reader(images[i : i + batch_size]) for i in range(0, len(images), batch_size)]).numpy()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("run")
+    parser.add_argument("--reader", required=True, help="the factor reader's file: read if it exists, else trained and written")
+    parser.add_argument("--reader-train", type=int, default=20000, help="real training images for a new reader (default 20000)")
+    parser.add_argument("--reader-epochs", type=int, default=3)
+    parser.add_argument("--groups", type=int, default=1000, help="code settings drawn (default 1000)")
+    parser.add_argument("--draws", type=int, default=4, help="noise draws per code setting (default 4)")
+    parser.add_argument("--n", type=int, default=3000, help="real test images read (default 3000)")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    if args.draws < 2:
+        parser.error("--draws must be at least 2: the noise's share is the variance between draws")
+    torch.set_num_threads(1)
+    torch.manual_seed(args.seed)
+    model = InfoGAN.load(args.run)
+    if model.config.dataset not in ("sprites", "faces3d", "chairs3d"):
+        parser.error(f"{args.run} trained on {model.config.dataset}, which has no factor values to train a reader on")
+    reader, names = load_or_train_reader(Path(args.reader), model.config.dataset, args.reader_train, args.reader_epochs)
+
+    test_set = load_dataset(model.config.dataset, "test")
+    indices = evaluation_sample(test_set, args.n)
+    _, truth = regression_targets(test_set.factors, test_set.factor_values(indices))
+    on_real = read(reader, to_unit_range(test_set.images(indices)))
+
+    noise, codes = model.latents(args.groups, seed=args.seed)
+    codes = {name: value.repeat_interleave(args.draws, dim=0) for name, value in codes.items()}
+    noise = model.latents(args.groups * args.draws, seed=args.seed + 1)[0]
+    with torch.no_grad():
+        images = torch.cat([model.generate_from(noise[i : i + 500], {k: v[i : i + 500] for k, v in codes.items()}) for i in range(0, len(noise), 500)])
+    on_fake = read(reader, images)
+
+    shares = {}
+    for code in model.spec.codes:
+        value = codes[code.name].numpy()
+        shares[code.name] = correlation_ratio(on_fake, value if code.kind == "cat" else quantile_bins(value))
+    noise_shares = noise_share(on_fake, args.draws)
+    print(f"\n{args.run} (update {model.step}): {args.groups} code settings x {args.draws} noise draws, {args.n} real test images")
+    print("share of each factor's variance in G's images explained by the noise and by each code (correlation ratio)")
+    print("| factor | reader on real | spread G / real | noise | " + " | ".join(shares) + " |")
+    print("|---|---|---|---|" + "---|" * len(shares))
+    for j, name in enumerate(names):
+        accuracy = abs(rank_correlation(on_real[:, j], truth[:, j]))
+        spread = on_fake[:, j].std() / on_real[:, j].std()
+        cells = " | ".join(f"{shares[code][j]:.2f}" for code in shares)
+        print(f"| {name} | {accuracy:.3f} | {spread:.2f} | {noise_shares[j]:.2f} | {cells} |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
