@@ -109,12 +109,13 @@ def test_resume_may_switch_on_the_contrastive_term(run, tmp_path):
     assert last["cr_weight"] == 2.0 and last["loss_cr"] > 0
 
 
-@pytest.mark.parametrize("flag, value, setting, logged", [("--hessian-weight", 0.01, "hessian_weight", "hessian"),
-                                                          ("--mode-seeking", 1.0, "mode_seeking", "noise_ratio")])
-def test_resume_may_switch_on_a_term_of_gs_loss(run, tmp_path, flag, value, setting, logged):
+@pytest.mark.parametrize("flags, setting, value, logged", [(["--hessian-weight", "0.01"], "hessian_weight", 0.01, "hessian"),
+                                                           (["--hessian-weight", "0.01", "--hessian-noise"], "hessian_noise", True, "hessian"),
+                                                           (["--mode-seeking", "1"], "mode_seeking", 1.0, "noise_ratio")])
+def test_resume_may_switch_on_a_term_of_gs_loss(run, tmp_path, flags, setting, value, logged):
     copy = tmp_path / "run"
     shutil.copytree(run, copy)
-    assert main(["train", "--resume", str(copy), "--steps", "6", flag, str(value), "--quiet"]) == 0
+    assert main(["train", "--resume", str(copy), "--steps", "6", *flags, "--quiet"]) == 0
     assert json.loads((copy / "config.json").read_text())[setting] == value
     last = json.loads((copy / "metrics.jsonl").read_text().splitlines()[-1])
     assert last["step"] == 6 and last[logged] > 0

@@ -125,8 +125,8 @@ def test_the_contrastive_loss_is_the_classifiers_cross_entropy_and_reaches_g_thr
 def interacting_generator(spec: LatentSpec, strength: float):
     """A stand-in G on ``cat:2,cont:2,circ:1`` with 2 noise columns (layout: z1 z2 | cat0 cat1 | c2 |
     c3 | cos sin): pixel 0 is additive in everything, pixel 1 is ``strength * c2 * c3``, pixel 2
-    multiplies the noise, the category and the angle's cosine into c2 (none of which the penalty
-    perturbs together with c2)."""
+    multiplies the noise, the category and the angle's cosine into c2 (of these the penalty perturbs
+    only the noise, and only with ``hessian_noise``)."""
     def G(latent):
         z1, cat1, c2, c3, cos = latent[:, 0], latent[:, 3], latent[:, 4], latent[:, 5], latent[:, 6]
         pixels = [torch.sin(c2) + c3**2 + z1**2 + cat1, strength * c2 * c3, z1 * c2 + cat1 * c2 + cos * c2]
@@ -137,7 +137,7 @@ def interacting_generator(spec: LatentSpec, strength: float):
 def test_the_hessian_penalty_is_zero_without_interactions_and_four_squared_cross_derivatives_with_one():
     spec = LatentSpec.parse("cat:2,cont:2,circ:1", noise=2)
     objective = Objective(TrainConfig(codes="cat:2,cont:2,circ:1", noise=2, hessian_weight=1.0), spec)
-    assert objective.continuous_columns.tolist() == [False, False, False, False, True, True, False, False]
+    assert objective.hessian_columns.tolist() == [False, False, False, False, True, True, False, False]
     torch.manual_seed(0)
     latent = spec.generator_input(spec.sample_noise(16), spec.sample_codes(16))
     additive = interacting_generator(spec, 0.0)
@@ -147,6 +147,19 @@ def test_the_hessian_penalty_is_zero_without_interactions_and_four_squared_cross
     # whose variance over many random steps is 9 = 4 * 1.5**2
     penalty = objective.hessian_penalty(G, latent, G(latent), directions=2000).item()
     assert penalty == pytest.approx(9.0, rel=0.05)
+
+
+def test_the_hessian_penalty_over_the_noise_too_catches_a_code_that_interacts_with_the_noise():
+    spec = LatentSpec.parse("cat:2,cont:2,circ:1", noise=2)
+    objective = Objective(TrainConfig(codes="cat:2,cont:2,circ:1", noise=2, hessian_weight=1.0, hessian_noise=True), spec)
+    assert objective.hessian_columns.tolist() == [True, True, False, False, True, True, False, False]
+    torch.manual_seed(0)
+    latent = spec.generator_input(spec.sample_noise(16), spec.sample_codes(16))
+    G = interacting_generator(spec, 0.0)  # codes alone do not interact; z1 * c2 does
+    codes_only = Objective(TrainConfig(codes="cat:2,cont:2,circ:1", noise=2, hessian_weight=1.0), spec)
+    assert codes_only.hessian_penalty(G, latent, G(latent), directions=8).item() == pytest.approx(0.0, abs=1e-6)
+    # the second difference of z1 * c2 along (v1, v2) is 2 v1 v2 = +-0.02 / 0.01 = +-2: variance 4
+    assert objective.hessian_penalty(G, latent, G(latent), directions=2000).item() == pytest.approx(4.0, rel=0.05)
 
 
 def test_g_gets_the_hessian_penalty_gradient_and_training_logs_it(tmp_path, quick_config):

@@ -45,6 +45,7 @@ class TrainConfig:
     lr_cr: float = 2e-3  # the pair classifier's learning rate (InfoGAN-CR's dSprites)
     # the Hessian penalty (Peebles et al. 2020) on the continuous codes: no two codes interact in G
     hessian_weight: float = 0.0  # its weight in G's loss (0: off)
+    hessian_noise: bool = False  # also across the noise inputs, as the paper applies it to all of z
     # mode seeking (Mao et al. 2019): pairs share their codes, and G is paid for making them differ by the noise
     mode_seeking: float = 0.0  # its weight in G's loss (0: off; MSGAN: 1)
     # instance noise: D and Q see every image (real and fake) through Gaussian pixel noise of this std

@@ -36,8 +36,9 @@ class Objective:
         self.weights = {code.name: weights[code.kind] for code in spec.codes}
         self.categorical = [code for code in spec.codes if code.kind == "cat"]
         widths = [spec.noise] + [code.input_width for code in spec.codes]
-        self.continuous_columns = torch.cat(
-            [torch.full((width,), kind == "cont") for width, kind in zip(widths, ["noise"] + [code.kind for code in spec.codes])]
+        perturbed = {"cont", "noise"} if config.hessian_noise else {"cont"}
+        self.hessian_columns = torch.cat(
+            [torch.full((width,), kind in perturbed) for width, kind in zip(widths, ["noise"] + [code.kind for code in spec.codes])]
         )  # which of G's input columns the Hessian penalty perturbs
         self.invariance = bool(config.lambda_invariant and self.categorical)
 
@@ -103,12 +104,13 @@ class Objective:
         return 1.0 / (ratio + 1e-5), ratio
 
     def hessian_penalty(self, G, latent: torch.Tensor, fake: torch.Tensor, directions: int = 2, epsilon: float = 0.1) -> torch.Tensor:
-        """Peebles et al. (2020)'s Hessian penalty, on the continuous codes only: G's second
-        derivative along ``directions`` random +-``epsilon`` steps in those codes (central finite
-        differences around ``fake = G(latent)``), its variance over the steps (which is twice the sum
-        of the squared cross-derivatives between codes), and the largest over pixels and images. Zero
-        when no two codes interact anywhere, as when one code widens a face and another turns it."""
-        mask = self.continuous_columns.to(latent.device, latent.dtype)
+        """Peebles et al. (2020)'s Hessian penalty, on the continuous codes (and on the noise too with
+        ``hessian_noise``): G's second derivative along ``directions`` random +-``epsilon`` steps in
+        those inputs (central finite differences around ``fake = G(latent)``), its variance over the
+        steps (which is twice the sum of the squared cross-derivatives between inputs), and the largest
+        over pixels and images. Zero when no two inputs interact anywhere, as when one code widens a
+        face and another turns it."""
+        mask = self.hessian_columns.to(latent.device, latent.dtype)
         derivatives = []
         for _ in range(directions):
             step = epsilon * (2 * torch.randint(0, 2, latent.shape, device=latent.device).to(latent.dtype) - 1) * mask
