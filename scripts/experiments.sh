@@ -178,3 +178,33 @@ done
 for run in runs/faces4-noise10-s1-at4824 runs/faces4-noise10-s1-hessian1e-2-from3000; do
   "$PY" scripts/factor_profile.py "$run" --factor width --split-by azimuth
 done
+
+# session 11 (docs/experiments.md, "Where G puts each factor"): the factor reader on G's images, first on
+# session 10's runs, then on this session's; each run was stopped with SIGTERM, --steps is where it stopped.
+READER=runs/faces3d-reader.pt  # trained by the first call (20,000 training faces, 3 epochs), then reused
+for run in faces4-noise10-s1-at3000 faces4-noise10-s1-at4824 faces4-noise10-s1-hessian-from3000 \
+    faces4-noise10-s1-hessian1e-2-from3000 faces4-noise10-ms002-s1 faces4-noise10-s1-ms002-from3000 faces-cat10-cont5-s1; do
+  "$PY" scripts/generator_factors.py "runs/$run" --reader "$READER"
+done
+{
+  echo "run faces4-noise10-hess3e-3-s1 --preset faces-azimuth --codes cont:4 --noise 10 --hessian-weight 3e-3 --seed 1 --steps 2150 --eval-every 500 --render-cache"
+  echo "run faces4-noise10-hess3e-3-s0 --preset faces-azimuth --codes cont:4 --noise 10 --hessian-weight 3e-3 --seed 0 --steps 1255 --eval-every 500 --render-cache"
+  echo "run faces4-noise10-hessnoise3e-3-s1 --preset faces-azimuth --codes cont:4 --noise 10 --hessian-weight 3e-3 --hessian-noise --seed 1 --steps 2754 --eval-every 500 --render-cache"
+  echo "run faces4-noise0-s1 --preset faces-azimuth --codes cont:4 --noise 0 --seed 1 --steps 3964 --eval-every 500 --render-cache"
+  echo "continue_run faces4-noise10-s1-at3000 faces4-noise10-s1-hessnoise3e-3-from3000 --hessian-weight 3e-3 --hessian-noise --steps 5091"
+} | xargs -P "$JOBS" -I{} bash -c {}
+for run in faces4-noise10-hess3e-3-s1 faces4-noise10-hessnoise3e-3-s1 faces4-noise0-s1 faces4-noise10-s1-hessnoise3e-3-from3000; do
+  "$PY" scripts/generator_factors.py "runs/$run" --reader "$READER"
+done
+# the Hessian penalty where G ignores its noise (128 dimensions, four codes), and chairs3d
+run faces4-hess3e-3-s1 --preset faces-azimuth --codes cont:4 --hessian-weight 3e-3 --seed 1 --steps 4802 --eval-every 500 --render-cache
+"$PY" scripts/generator_factors.py runs/faces4-hess3e-3-s1 --reader "$READER"
+CHAIRS_A=(--preset chairs-rotation --network sprites --lambda-cont 0.2 --lr-d 2e-4 --lr-g 5e-4 --batch-size 64 --seed 0 --eval-every 1000 --render-cache)
+# (generator_factors read chairs-A-s0's checkpoints at updates 3,000 and 12,000 while it ran, and the angle-code
+# run's at 4,500, before it was stopped at about 4,800)
+run chairs-A-s0 "${CHAIRS_A[@]}" --codes cat:12,cont:3 --steps 12831
+run chairs-circ1-cont3-s0 "${CHAIRS_A[@]}" --codes circ:1,cont:3 --lambda-circ 1 --steps 4500
+run chairs-cont4-s0 "${CHAIRS_A[@]}" --codes cont:4 --steps 8417
+for run in chairs-A-s0 chairs-circ1-cont3-s0 chairs-cont4-s0; do
+  "$PY" scripts/generator_factors.py "runs/$run" --reader runs/chairs3d-reader.pt
+done
