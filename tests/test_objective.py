@@ -171,7 +171,7 @@ def test_g_gets_the_hessian_penalty_gradient_and_training_logs_it(tmp_path, quic
     assert "hessian" not in without and without["loss_g"] != last["loss_g"]
 
 
-def test_the_hessian_penalty_needs_a_continuous_code(tmp_path, quick_config):
+def test_the_hessian_penalty_refuses_settings_it_cannot_act_on(tmp_path, quick_config):
     from infogan.config import ConfigError
     from infogan.train import train
 
@@ -179,6 +179,8 @@ def test_the_hessian_penalty_needs_a_continuous_code(tmp_path, quick_config):
         train(quick_config(codes="cat:10", hessian_weight=1.0, steps=1), tmp_path / "run", progress=False)
     with pytest.raises(ConfigError, match="hessian_weight"):
         quick_config(hessian_weight=-1.0).validate()
+    with pytest.raises(ConfigError, match="hessian_noise widens the Hessian penalty, which is off"):
+        quick_config(hessian_noise=True).validate()
 
 
 def test_each_kind_of_code_has_its_own_information_weight():

@@ -93,6 +93,8 @@ class TrainConfig:
                      "hessian_weight", "mode_seeking", "instance_noise", "eval_every", "threads", "checkpoint_minutes"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"{name} must be >= 0, got {getattr(self, name)}")
+        if self.hessian_noise and not self.hessian_weight:
+            raise ConfigError("hessian_noise widens the Hessian penalty, which is off: set hessian_weight too")
         if self.keep < 1:
             raise ConfigError(f"keep must be at least 1 (the latest checkpoint), got {self.keep}")
         if not 0 <= self.stop_at_accuracy <= 1:
