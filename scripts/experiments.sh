@@ -205,6 +205,9 @@ CHAIRS_A=(--preset chairs-rotation --network sprites --lambda-cont 0.2 --lr-d 2e
 run chairs-A-s0 "${CHAIRS_A[@]}" --codes cat:12,cont:3 --steps 12831
 run chairs-circ1-cont3-s0 "${CHAIRS_A[@]}" --codes circ:1,cont:3 --lambda-circ 1 --steps 4500
 run chairs-cont4-s0 "${CHAIRS_A[@]}" --codes cont:4 --steps 8417
+"$PY" scripts/generator_factors.py runs/chairs-cont4-s0 --reader runs/chairs3d-reader.pt
+"$BIN" train --resume runs/chairs-cont4-s0 --threads 2 --steps 19963 --quiet
+"$BIN" evaluate runs/chairs-cont4-s0 > runs/chairs-cont4-s0/evaluate.txt
 for run in chairs-A-s0 chairs-circ1-cont3-s0 chairs-cont4-s0; do
   "$PY" scripts/generator_factors.py "runs/$run" --reader runs/chairs3d-reader.pt
 done
