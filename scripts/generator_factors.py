@@ -31,10 +31,10 @@ from torch import nn
 
 from infogan.data import SOURCES, load_dataset, to_unit_range
 from infogan.metrics import evaluation_sample, rank_correlation
+from infogan.metrics.separation import generate_in_chunks
 from infogan.model import InfoGAN
-from infogan.networks import architecture, discriminator_trunk
 
-from supervised_ceiling import regression_targets, train_reader  # scripts/ is on the path when a script runs
+from supervised_ceiling import reader_network, regression_targets, train_reader  # scripts/ is on the path when a script runs
 
 BINS = 10  # quantile bins of a continuous or angle code for its correlation ratio
 
@@ -66,12 +66,11 @@ def load_or_train_reader(path: Path, dataset_name: str, train: int, epochs: int)
     """The factor reader kept at ``path``, trained (and written there) when the file is missing."""
     train_set = load_dataset(dataset_name, "train")
     network = SOURCES[dataset_name].network
-    trunk, features = discriminator_trunk(architecture(network), train_set.shape[0], 0.1)
     if path.exists():
         saved = torch.load(path, map_location="cpu", weights_only=True)
         if saved["dataset"] != dataset_name:
             raise SystemExit(f"error: {path} reads {saved['dataset']}, not {dataset_name}; give another --reader file")
-        reader = nn.Sequential(trunk, nn.Linear(features, len(saved["names"])))
+        reader = reader_network(network, train_set.shape[0], len(saved["names"]))
         reader.load_state_dict(saved["state"])
         print(f"reader: {path} ({saved['train']} training images, {saved['epochs']} epochs)")
         return reader.eval(), list(saved["names"])
@@ -122,7 +121,7 @@ def main() -> int:
     codes = {name: value.repeat_interleave(args.draws, dim=0) for name, value in codes.items()}
     noise = model.latents(args.groups * args.draws, seed=args.seed + 1)[0]
     with torch.no_grad():
-        images = torch.cat([model.generate_from(noise[i : i + 500], {k: v[i : i + 500] for k, v in codes.items()}) for i in range(0, len(noise), 500)])
+        images = generate_in_chunks(model, noise, codes, chunk=500)
     on_fake = read(reader, images)
 
     shares = {}

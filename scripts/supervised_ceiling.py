@@ -43,13 +43,17 @@ def regression_targets(factors, values: np.ndarray) -> tuple[list[str], np.ndarr
     return names, np.stack(columns, axis=1)
 
 
-def train_reader(network: str, images: np.ndarray, values: np.ndarray, epochs: int, leaky_slope: float = 0.1):
+def reader_network(network: str, channels: int, outputs: int) -> nn.Sequential:
+    """D's trunk of ``network`` (leaky slope 0.1, as the paper's D) and a linear head of ``outputs``."""
+    trunk, features = discriminator_trunk(architecture(network), channels, 0.1)
+    return nn.Sequential(trunk, nn.Linear(features, outputs))
+
+
+def train_reader(network: str, images: np.ndarray, values: np.ndarray, epochs: int):
     """D's trunk of ``network`` and a linear head, fitted by least squares to ``values`` (N x F,
     regression_targets' columns) from uint8 ``images``; yields the reader in eval mode after each
     epoch. Its outputs are in the targets' own units (the standardisation is folded back in)."""
-    trunk, features = discriminator_trunk(architecture(network), images.shape[1], leaky_slope)
-    head = nn.Linear(features, values.shape[1])
-    regressor = nn.Sequential(trunk, head)
+    regressor = reader_network(network, images.shape[1], values.shape[1])
     init_weights(regressor)
     optimizer = torch.optim.Adam(regressor.parameters(), 2e-4, betas=(0.5, 0.999))
     mean, std = values.mean(0), values.std(0)
