@@ -211,3 +211,14 @@ run chairs-cont4-s0 "${CHAIRS_A[@]}" --codes cont:4 --steps 8417
 for run in chairs-A-s0 chairs-circ1-cont3-s0 chairs-cont4-s0; do
   "$PY" scripts/generator_factors.py "runs/$run" --reader runs/chairs3d-reader.pt
 done
+
+# session 12 (docs/experiments.md, "How hard Q's term pulls"): Q's Gaussian with a fixed std against the learned
+# one, the information weight, and InfoGAN-CR's term from the start; all on the faces-azimuth preset, seed 1.
+# Each run was stopped with SIGTERM; --steps is where it stopped.
+run faces-fixed-l1-s1 --preset faces-azimuth --fixed-std --lambda-cont 1 --seed 1 --steps 5000 --eval-every 500 --render-cache
+cp -r runs/faces-fixed-l1-s1 runs/faces-fixed-l1-s1-at5000
+"$PY" scripts/generator_factors.py runs/faces-fixed-l1-s1-at5000 --reader "$READER"
+"$BIN" train --resume runs/faces-fixed-l1-s1 --steps 5165 --quiet  # (stopped there to free a core)
+run faces4-fixed-l1-s1 --preset faces-azimuth --codes cont:4 --fixed-std --lambda-cont 1 --seed 1 --steps 3264 --eval-every 500 --render-cache
+run faces-l1-s1 --preset faces-azimuth --lambda-cont 1 --seed 1 --steps 4105 --eval-every 500 --render-cache
+"$PY" scripts/generator_factors.py runs/faces-l1-s1 --reader "$READER"

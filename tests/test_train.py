@@ -5,6 +5,7 @@ import json
 import math
 import os
 import signal
+import sys
 
 import pytest
 import torch
@@ -13,6 +14,7 @@ from infogan import TrainConfig, train
 from infogan.checkpoint import CHECKPOINT_NAME, CheckpointError, load_checkpoint, save_checkpoint
 from infogan.config import ConfigError
 from infogan.data import DataError
+from infogan.train import COLLAPSED_SPREAD, image_spread
 
 # A short run on the synthetic glyphs with the default objective (invariance term included):
 # 100 updates of 32 images take about 30 s on one core. Measured on this data (seeds 0-2):
@@ -92,8 +94,9 @@ def test_metrics_log_has_one_line_per_logging_interval(infogan_run):
     log = read_log(run)
     assert [row["step"] for row in log] == [20, 40, 60, 80, 100]
     for row in log:
-        assert {"step", "loss_d", "loss_g", "mi_c1", "images_per_s", "elapsed_s"} <= set(row)
+        assert {"step", "loss_d", "loss_g", "mi_c1", "images_per_s", "elapsed_s", "image_spread"} <= set(row)
         assert all(math.isfinite(row[key]) for key in ("loss_d", "loss_g", "mi_c1"))
+        assert row["image_spread"] > COLLAPSED_SPREAD  # a learning run is not taken for a collapsed one
     assert log[-1] == last
     assert 0.0 <= last["accuracy"] <= 1.0  # evaluated at the last step only
     assert all("accuracy" not in row for row in log[:-1])
@@ -317,3 +320,26 @@ def test_an_infogan_cr_run_checkpoints_its_classifier_and_resumes_exactly(tmp_pa
     rows = read_log(tmp_path / "straight")
     assert [row["cr_weight"] for row in rows] == [0.0, 1.0, 1.0, 1.0]  # on from step 2 of 8
     assert rows[0]["loss_cr"] == 0.0 and all(math.isfinite(row["loss_cr"]) and row["loss_cr"] > 0 for row in rows[1:])
+
+
+# --- collapse --------------------------------------------------------------------------------
+
+
+def test_image_spread_is_the_fakes_spread_over_the_reals():
+    real = torch.rand(64, 1, 8, 8, generator=torch.Generator().manual_seed(0))
+    assert image_spread(real, real).item() == pytest.approx(1.0)
+    assert image_spread(0.5 * real + 0.2, real).item() == pytest.approx(0.5)
+    one_image = real[:1].expand(64, -1, -1, -1)
+    assert image_spread(one_image, real).item() == 0.0
+
+
+def test_a_collapsed_generator_is_warned_about_once(data_root, tmp_path, monkeypatch):
+    loop = sys.modules["infogan.train"]  # the module: the package's name ``infogan.train`` is the function
+    monkeypatch.setattr(loop, "image_spread", lambda fake, real: torch.tensor(0.01))
+    config = dataclasses.replace(learning_config(data_root, 1.0), steps=40, log_every=10, eval_every=0)
+    with pytest.warns(UserWarning) as caught:
+        train(config, tmp_path, progress=False)
+    collapse = [str(w.message) for w in caught if "stopped varying" in str(w.message)]
+    assert len(collapse) == 1, collapse
+    assert "at update 10 " in collapse[0] and "0.010 of the real images'" in collapse[0]
+    assert [row["image_spread"] for row in read_log(tmp_path)] == pytest.approx([0.01] * 4)

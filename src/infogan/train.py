@@ -13,6 +13,7 @@ import json
 import signal
 import threading
 import time
+import warnings
 from pathlib import Path
 
 import torch
@@ -156,6 +157,23 @@ def divergence_message(what: str, step: int, saved_step: int | None, config: Tra
             f"batch size (lr_d {config.lr_d:g}, lr_g {config.lr_g:g}): {kept}")
 
 
+COLLAPSED_SPREAD = 0.05  # measured: 0.44-0.66 early in training, 0.94-1.26 trained, 0.001-0.030 in black-image collapses
+
+
+def image_spread(fake: torch.Tensor, real: torch.Tensor) -> torch.Tensor:
+    """How much G's images differ from one another, as a fraction of how much real ones do (each
+    pixel's standard deviation over the batch, averaged). Near 0, G makes one image for every
+    latent: the information term can hide that, since Q still reads codes written in faint
+    pixel changes of that one image."""
+    return fake.detach().float().std(0).mean() / real.float().std(0).mean().clamp_min(1e-12)
+
+
+def collapse_warning(step: int, spread: float, out: Path) -> str:
+    return (f"G's images have nearly stopped varying at update {step} (their spread is {spread:.3f} of the real images'; "
+            f"see {out / 'samples'}): G has collapsed, whatever Q's information bounds say. Earlier checkpoints are kept "
+            f"with --keep; a smaller --lambda-cont / --lambda-cat or --instance-noise usually avoids it")
+
+
 def evaluation_score(row: dict) -> float | None:
     """What ``best.pt`` keeps the best of: the test accuracy on labelled data, else the mean of
     the factors' best-code scores on data with known factors."""
@@ -288,6 +306,7 @@ def train_in_world(config: TrainConfig, out: Path, state: dict | None, world: di
     window_steps, window_start = 0, time.perf_counter()
     first_bad = torch.full((), -1, dtype=torch.long, device=device)  # first update with a non-finite loss, on the device
     last = {}
+    warned_collapse = False
     started = saved_at = time.perf_counter()
     bar = tqdm(total=config.steps, initial=step, disable=not (progress and main), dynamic_ncols=True, desc="train")
     log = MetricsLog(out, config.logger, entropies, step) if main else None
@@ -368,9 +387,13 @@ def train_in_world(config: TrainConfig, out: Path, state: dict | None, world: di
                 means = dict(zip(logged, (window_sum / window_steps).tolist()))
                 for name in entropies:
                     means[f"mi_{name}"] += entropies[name]
+                means["image_spread"] = image_spread(fake, real).item()  # of this update's batch only
                 check_finite()
                 last = {"step": step, **world.mean(means)}
                 last["images_per_s"] = window_steps * batch / (now - window_start)
+                if main and not warned_collapse and last["image_spread"] < COLLAPSED_SPREAD:
+                    warned_collapse = True
+                    warnings.warn(collapse_warning(step, last["image_spread"], out))
                 if classifier:
                     last["cr_weight"] = cr_weight
                 last["elapsed_s"] = elapsed + now - started
