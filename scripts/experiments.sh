@@ -222,3 +222,11 @@ cp -r runs/faces-fixed-l1-s1 runs/faces-fixed-l1-s1-at5000
 run faces4-fixed-l1-s1 --preset faces-azimuth --codes cont:4 --fixed-std --lambda-cont 1 --seed 1 --steps 3264 --eval-every 500 --render-cache
 run faces-l1-s1 --preset faces-azimuth --lambda-cont 1 --seed 1 --steps 4105 --eval-every 500 --render-cache
 "$PY" scripts/generator_factors.py runs/faces-l1-s1 --reader "$READER"
+run faces-cr-s1 --preset faces-azimuth --cr-weight 2 --cr-start 500 --cr-ramp 500 --seed 1 --steps 3293 --eval-every 500 --render-cache
+"$PY" scripts/generator_factors.py runs/faces-cr-s1 --reader "$READER"
+# (resumed alone on both cores from update 4,842: "$BIN" train --resume runs/faces-fixed-l20-s1 --threads 2)
+run faces-fixed-l20-s1 --preset faces-azimuth --fixed-std --lambda-cont 20 --seed 1 --steps 20000 --eval-every 500 --render-cache
+"$PY" scripts/generator_factors.py runs/faces-fixed-l20-s1 --reader "$READER"
+"$PY" scripts/factor_profile.py runs/faces-fixed-l20-s1 --factor width --split-by azimuth
+"$PY" scripts/factor_profile.py runs/faces-fixed-l20-s1 --factor azimuth
+"$PY" scripts/summarize_factors.py runs/faces-fixed-l1-s1-at5000 runs/faces-l1-s1 runs/faces-cr-s1 runs/faces-fixed-l20-s1 --factors azimuth,elevation,lighting,width
