@@ -16,6 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 import code_robustness  # noqa: E402
 import factor_profile  # noqa: E402
 import generator_factors  # noqa: E402
+import image_spread  # noqa: E402
 import refit_encoder  # noqa: E402
 import supervised_ceiling  # noqa: E402
 
@@ -178,3 +179,19 @@ def test_generator_factors_trains_a_reader_once_and_reads_a_faces_run(tmp_path, 
         accuracy, spread, *shares = (float(cell) for cell in line.split("|")[2:-1])
         assert 0 <= accuracy <= 1 and spread >= 0 and all(0 <= share <= 1 for share in shares)
     assert first.split("reader:")[1].splitlines()[1:] == second.split("reader:")[1].splitlines()[1:]  # same reader, same table
+
+
+def test_image_spread_reads_a_runs_generator_and_sees_one_repeated_image_as_collapsed(tmp_path, quick_config, monkeypatch, capsys):
+    from infogan.model import InfoGAN
+    from infogan.train import COLLAPSED_SPREAD, train
+
+    # 40 updates: after 4 the eval-mode batch-norm statistics still make nearly one image (0.006)
+    train(quick_config(steps=40, checkpoint_every=40), tmp_path / "run", progress=False)
+    monkeypatch.setattr(sys, "argv", ["image_spread.py", str(tmp_path / "run")])
+    image_spread.main()
+    line = capsys.readouterr().out.strip()
+    assert line.startswith(f"{tmp_path / 'run'} (update 40): image_spread ")
+    assert float(line.rsplit(" ", 1)[1]) > COLLAPSED_SPREAD
+    one_image = InfoGAN.generate
+    monkeypatch.setattr(InfoGAN, "generate", lambda self, n, seed=None: one_image(self, 1, seed=seed).expand(n, -1, -1, -1))
+    assert image_spread.run_spread(str(tmp_path / "run")) == (40, 0.0)
