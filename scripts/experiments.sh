@@ -231,7 +231,8 @@ run faces-fixed-l20-s1 --preset faces-azimuth --fixed-std --lambda-cont 20 --see
 "$PY" scripts/factor_profile.py runs/faces-fixed-l20-s1 --factor azimuth
 "$PY" scripts/summarize_factors.py runs/faces-fixed-l1-s1-at5000 runs/faces-l1-s1 runs/faces-cr-s1 runs/faces-fixed-l20-s1 --factors azimuth,elevation,lighting,width
 for preset in mnist faces-azimuth; do  # image_spread early in training (metrics.jsonl)
-  "$BIN" train --preset "$preset" --steps 150 --log-every 25 --eval-every 0 --threads 1 --quiet --out "runs/spread-$preset" --render-cache
+  "$BIN" train --preset "$preset" --steps 150 --log-every 25 --eval-every 0 --threads 2 --quiet --out "runs/spread-$preset" --render-cache
 done
+"$BIN" train --preset sprites --steps 1000 --eval-every 0 --quiet --out runs/spread-sprites --render-cache
 "$PY" scripts/image_spread.py runs/faces-fixed-l1-s1-at5000 runs/faces4-noise10-s1-at4824 runs/faces4-noise10-hess3e-3-s1 \
   runs/faces4-hess3e-3-s1 runs/chairs-A-s0 runs/chairs-cont4-s0 runs/faces-l1-s1 runs/faces4-noise10-hess3e-3-s0

@@ -157,7 +157,8 @@ def divergence_message(what: str, step: int, saved_step: int | None, config: Tra
             f"batch size (lr_d {config.lr_d:g}, lr_g {config.lr_g:g}): {kept}")
 
 
-COLLAPSED_SPREAD = 0.05  # measured: 0.44-0.66 early in training, 0.94-1.26 trained, 0.001-0.030 in black-image collapses
+COLLAPSED_SPREAD = 0.05  # measured: 0.10-1.45 early in training, 0.94-1.26 trained, 0.001-0.030 in black-image collapses
+COLLAPSED_LOGS = 3  # logging windows in a row below it (one sprites batch dipped to 0.02 and recovered)
 
 
 def image_spread(fake: torch.Tensor, real: torch.Tensor) -> torch.Tensor:
@@ -301,12 +302,12 @@ def train_in_world(config: TrainConfig, out: Path, state: dict | None, world: di
     batches_per_epoch = n_train // batch
     order_epoch, order = -1, None
     logged = ["loss_d", "loss_g", *(f"mi_{name}" for name in entropies), *(["loss_cr"] if classifier else []),
-              *(["hessian"] if config.hessian_weight else []), *(["noise_ratio"] if config.mode_seeking else [])]
+              *(["hessian"] if config.hessian_weight else []), *(["noise_ratio"] if config.mode_seeking else []), "image_spread"]
     window_sum = torch.zeros(len(logged), dtype=torch.float64, device=device)  # summed on the device: no sync per update
     window_steps, window_start = 0, time.perf_counter()
     first_bad = torch.full((), -1, dtype=torch.long, device=device)  # first update with a non-finite loss, on the device
     last = {}
-    warned_collapse = False
+    collapsed_logs, warned_collapse = 0, False
     started = saved_at = time.perf_counter()
     bar = tqdm(total=config.steps, initial=step, disable=not (progress and main), dynamic_ncols=True, desc="train")
     log = MetricsLog(out, config.logger, entropies, step) if main else None
@@ -377,7 +378,7 @@ def train_in_world(config: TrainConfig, out: Path, state: dict | None, world: di
                 interrupted.append("a signal to another process")  # all stop after this update
             losses = [loss_d.detach(), loss_g.detach(), *(value.detach() for value in log_q.values())]
             losses += ([loss_cr.detach()] if classifier else []) + ([hessian.detach()] if config.hessian_weight else [])
-            losses += [noise_ratio.detach()] if config.mode_seeking else []
+            losses += ([noise_ratio.detach()] if config.mode_seeking else []) + [image_spread(fake, real)]
             window_sum += torch.stack(losses)
             window_steps += 1
             bar.update(1)
@@ -387,11 +388,11 @@ def train_in_world(config: TrainConfig, out: Path, state: dict | None, world: di
                 means = dict(zip(logged, (window_sum / window_steps).tolist()))
                 for name in entropies:
                     means[f"mi_{name}"] += entropies[name]
-                means["image_spread"] = image_spread(fake, real).item()  # of this update's batch only
                 check_finite()
                 last = {"step": step, **world.mean(means)}
                 last["images_per_s"] = window_steps * batch / (now - window_start)
-                if main and not warned_collapse and last["image_spread"] < COLLAPSED_SPREAD:
+                collapsed_logs = collapsed_logs + 1 if last["image_spread"] < COLLAPSED_SPREAD else 0
+                if main and not warned_collapse and collapsed_logs == COLLAPSED_LOGS:
                     warned_collapse = True
                     warnings.warn(collapse_warning(step, last["image_spread"], out))
                 if classifier:
