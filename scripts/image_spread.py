@@ -11,7 +11,6 @@ import argparse
 
 import torch
 
-from infogan.checkpoint import load_checkpoint
 from infogan.data import load_dataset, to_unit_range
 from infogan.model import InfoGAN
 from infogan.train import image_spread
@@ -19,13 +18,12 @@ from infogan.train import image_spread
 
 def run_spread(run: str, n: int = 256) -> tuple[int, float]:
     """The checkpoint's update and its generator's image spread over the first ``n`` training images."""
-    state = load_checkpoint(run)
-    config = state["config"]
-    dataset = load_dataset(config["dataset"], "train", config.get("data_dir"), verify=False)
+    model = InfoGAN.load(run)
+    dataset = load_dataset(model.config.dataset, "train", model.config.data_dir, verify=False)
     real = to_unit_range(dataset.images(torch.arange(min(n, len(dataset))).numpy()))
     with torch.no_grad():
-        fake = InfoGAN.load(run).eval().generate(len(real), seed=0)
-    return state["step"], image_spread(fake, real).item()
+        fake = model.generate(len(real), seed=0)
+    return model.step, image_spread(fake, real).item()
 
 
 def main() -> None:

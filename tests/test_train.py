@@ -335,7 +335,8 @@ def test_image_spread_is_the_fakes_spread_over_the_reals():
 
 def test_a_collapsed_generator_is_warned_about_once(data_root, tmp_path, monkeypatch):
     loop = sys.modules["infogan.train"]  # the module: the package's name ``infogan.train`` is the function
-    monkeypatch.setattr(loop, "image_spread", lambda fake, real: torch.tensor(0.01))
+    # G's images carry gradients and the real reference sample does not: G's spread is forced to 0.01 of it
+    monkeypatch.setattr(loop, "pixel_spread", lambda images: torch.tensor(0.01 if images.requires_grad else 1.0))
     config = dataclasses.replace(learning_config(data_root, 1.0), steps=40, log_every=10, eval_every=0)
     with pytest.warns(UserWarning) as caught:
         train(config, tmp_path, progress=False)

@@ -157,16 +157,20 @@ def divergence_message(what: str, step: int, saved_step: int | None, config: Tra
             f"batch size (lr_d {config.lr_d:g}, lr_g {config.lr_g:g}): {kept}")
 
 
-COLLAPSED_SPREAD = 0.05  # measured: 0.10-1.45 early in training, 0.94-1.26 trained, 0.001-0.030 in black-image collapses
+COLLAPSED_SPREAD = 0.05  # measured: 0.09-1.31 early in training, 0.94-1.26 trained, 0.001-0.030 in black-image collapses
 COLLAPSED_LOGS = 3  # logging windows in a row below it (one sprites batch dipped to 0.02 and recovered)
 
 
+def pixel_spread(images: torch.Tensor) -> torch.Tensor:
+    """Each pixel's standard deviation over the batch, averaged over the pixels."""
+    return images.detach().float().std(0).mean()
+
+
 def image_spread(fake: torch.Tensor, real: torch.Tensor) -> torch.Tensor:
-    """How much G's images differ from one another, as a fraction of how much real ones do (each
-    pixel's standard deviation over the batch, averaged). Near 0, G makes one image for every
-    latent: the information term can hide that, since Q still reads codes written in faint
-    pixel changes of that one image."""
-    return fake.detach().float().std(0).mean() / real.float().std(0).mean().clamp_min(1e-12)
+    """How much G's images differ from one another, as a fraction of how much real ones do. Near
+    0, G makes one image for every latent: the information term can hide that, since Q still
+    reads codes written in faint pixel changes of that one image."""
+    return pixel_spread(fake) / pixel_spread(real).clamp_min(1e-12)
 
 
 def collapse_warning(step: int, spread: float, out: Path) -> str:
@@ -299,6 +303,8 @@ def train_in_world(config: TrainConfig, out: Path, state: dict | None, world: di
         keep_history(out, step, config.keep)
 
     batch, n_train = config.batch_size, len(train_set)
+    spread_sample = torch.randperm(n_train, generator=torch.Generator().manual_seed(0))[:1024].sort().values  # not a grid's corner
+    real_spread = pixel_spread(data.to_unit_range(train_set.images(spread_sample.numpy()), device)).clamp_min(1e-12)
     batches_per_epoch = n_train // batch
     order_epoch, order = -1, None
     logged = ["loss_d", "loss_g", *(f"mi_{name}" for name in entropies), *(["loss_cr"] if classifier else []),
@@ -378,7 +384,7 @@ def train_in_world(config: TrainConfig, out: Path, state: dict | None, world: di
                 interrupted.append("a signal to another process")  # all stop after this update
             losses = [loss_d.detach(), loss_g.detach(), *(value.detach() for value in log_q.values())]
             losses += ([loss_cr.detach()] if classifier else []) + ([hessian.detach()] if config.hessian_weight else [])
-            losses += ([noise_ratio.detach()] if config.mode_seeking else []) + [image_spread(fake, real)]
+            losses += ([noise_ratio.detach()] if config.mode_seeking else []) + [pixel_spread(fake) / real_spread]  # the real images' spread is the dataset's, measured once
             window_sum += torch.stack(losses)
             window_steps += 1
             bar.update(1)
