@@ -175,8 +175,8 @@ def image_spread(fake: torch.Tensor, real: torch.Tensor) -> torch.Tensor:
 
 def collapse_warning(step: int, spread: float, out: Path) -> str:
     return (f"G's images have nearly stopped varying at update {step} (their spread is {spread:.3f} of the real images'; "
-            f"see {out / 'samples'}): G has collapsed, whatever Q's information bounds say. Earlier checkpoints are kept "
-            f"with --keep; a smaller --lambda-cont / --lambda-cat or --instance-noise usually avoids it")
+            f"see {out / 'samples'}): G has collapsed, whatever Q's information bounds say. Earlier checkpoints exist only if it runs "
+            f"with --keep N; a smaller --lambda-cont / --lambda-cat or --instance-noise usually avoids it")
 
 
 def evaluation_score(row: dict) -> float | None:
