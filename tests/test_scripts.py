@@ -16,6 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 import code_robustness  # noqa: E402
 import factor_profile  # noqa: E402
 import generator_factors  # noqa: E402
+import head_outline  # noqa: E402
 import image_spread  # noqa: E402
 import refit_encoder  # noqa: E402
 import supervised_ceiling  # noqa: E402
@@ -195,3 +196,47 @@ def test_image_spread_reads_a_runs_generator_and_sees_one_repeated_image_as_coll
     one_image = InfoGAN.generate
     monkeypatch.setattr(InfoGAN, "generate", lambda self, n, seed=None: one_image(self, 1, seed=seed).expand(n, -1, -1, -1))
     assert image_spread.run_spread(str(tmp_path / "run")) == (40, 0.0)
+
+
+def test_skull_depth_is_the_identitys_alone_and_within_its_range():
+    identities = np.arange(100)
+    depth = head_outline.skull_depth(identities)
+    assert np.all((depth >= 0.64) & (depth <= 0.74)) and np.ptp(depth) > 0.05
+    _, widened, _ = head_outline.head_parts(identities, np.full(100, 1.2))
+    np.testing.assert_array_equal(widened[:, head_outline.SKULL, 2], depth)
+
+
+def test_a_frontal_outline_follows_width_and_a_turned_one_the_skull_depth():
+    rng = np.random.default_rng(0)
+    width, identity = rng.uniform(0.8, 1.2, 200), rng.integers(0, 100, 200).astype(float)
+    depth = head_outline.skull_depth(identity)
+    for azimuth, follows, ignores in ((0.0, width, depth), (5 * math.pi / 12, depth, width)):
+        values = np.stack([np.full(200, azimuth), np.zeros(200), np.zeros(200), width, identity], 1)
+        outline = head_outline.outline_width(values)
+        assert np.all((outline > 0.3) & (outline < 1.0))
+        assert abs(head_outline.rank_correlation(outline, follows)) > 0.9
+        assert abs(head_outline.rank_correlation(outline, ignores)) < 0.3
+    frontal = np.stack([np.zeros(2), np.zeros(2), np.zeros(2), [0.8, 1.2], [7.0, 7.0]], 1)
+    narrow, wide = head_outline.outline_width(frontal)
+    assert wide / narrow == pytest.approx(1.2 / 0.8, rel=0.05)  # a frontal outline scales with the width factor
+
+
+def test_head_outline_prints_each_third_of_a_faces_run_and_refuses_other_data(tmp_path, quick_config, monkeypatch, capsys):
+    from infogan.cli import main
+    from infogan.train import train
+
+    run = tmp_path / "run"
+    quick = ["--steps", "2", "--batch-size", "8", "--checkpoint-every", "2", "--sample-every", "2", "--quiet"]
+    assert main(["train", "--preset", "faces-azimuth", "--codes", "cont:2", "--out", str(run), *quick]) == 0
+    monkeypatch.setattr(sys, "argv", ["head_outline.py", str(run), "--n", "150"])
+    assert head_outline.main() == 0
+    out = capsys.readouterr().out
+    assert out.count("| code | width | skull depth | outline | abs azimuth |") == 3
+    rows = [line for line in out.splitlines() if line.startswith("| c") and not line.startswith("| code")]
+    assert [row.split("|")[1].strip() for row in rows] == ["c1", "c2"] * 3
+    assert all(0.0 <= float(cell) <= 1.0 for row in rows for cell in row.split("|")[2:6])
+    train(quick_config(steps=2, checkpoint_every=2), tmp_path / "digits", progress=False)
+    monkeypatch.setattr(sys, "argv", ["head_outline.py", str(tmp_path / "digits")])
+    with pytest.raises(SystemExit) as stop:
+        head_outline.main()
+    assert stop.value.code == 2 and "this reads faces3d runs" in capsys.readouterr().err

@@ -1,0 +1,78 @@
+"""What a faces3d run's codes follow on turned heads: the width factor, or the head's outline.
+
+A frontal head's outline is as wide as the head; a head turned towards a profile shows mostly
+its depth, which each identity sets (``head_parts`` in ``src/infogan/data/faces3d.py``). So a
+code can widen frontal faces and lengthen turned ones, following the outline rather than the
+width factor, and a single view of each head cannot tell the two apart. For each third of the
+test faces by |azimuth|, from frontal to most turned, this prints each continuous code's
+|Spearman| (Q's reading of real faces) with the width factor, the identity's skull depth, the
+outline's width (the widest row of the head's silhouette) and |azimuth|; and, first, how far the
+outline itself follows width and depth in that third (docs/experiments.md).
+
+    python scripts/head_outline.py runs/faces-s1 [--n 3000]
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+
+from infogan.data import load_dataset
+from infogan.data.faces3d import PARTS, head_parts, ray_cast
+from infogan.metrics import encode_dataset, evaluation_sample, rank_correlation
+from infogan.model import InfoGAN
+
+SKULL = PARTS.index("skull")
+
+
+def skull_depth(identity: np.ndarray) -> np.ndarray:
+    """The skull's depth (front to back, head units) of each identity; width does not change it."""
+    _, axes, _ = head_parts(identity, np.ones(len(identity)))
+    return axes[:, SKULL, 2]
+
+
+def outline_width(factor_values: np.ndarray, chunk: int = 64) -> np.ndarray:
+    """The widest row of each head's silhouette, as a fraction of the image's width."""
+    widths = []
+    for start in range(0, len(factor_values), chunk):
+        _, part = ray_cast(factor_values[start:start + chunk])
+        widths.append((part >= 0).sum(axis=2).max(axis=1) / part.shape[2])
+    return np.concatenate(widths)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("run")
+    parser.add_argument("--n", type=int, default=3000, help="test faces encoded (default 3000)")
+    args = parser.parse_args()
+    model = InfoGAN.load(args.run)
+    if model.config.dataset != "faces3d":
+        parser.error(f"{args.run} was trained on {model.config.dataset}; this reads faces3d runs")
+    dataset = load_dataset("faces3d", "test")
+    names = [factor.name for factor in dataset.factors]
+    indices = evaluation_sample(dataset, args.n)
+    values = dataset.factor_values(indices)
+    turn = np.abs(values[:, names.index("azimuth")])
+    against = {"width": values[:, names.index("width")], "skull depth": skull_depth(values[:, names.index("identity")]),
+               "outline": outline_width(values), "abs azimuth": turn}
+    codes = {name: value for name, value in encode_dataset(model, dataset, indices).items() if model.spec.by_name[name].kind == "cont"}
+    edges = np.quantile(turn, [0, 1 / 3, 2 / 3, 1])
+    print(f"{args.run}: {len(indices)} test faces, |Spearman| within each third by |azimuth|")
+    for third in range(3):
+        keep = (turn >= edges[third]) & (turn <= edges[third + 1])
+        low, high = np.degrees(edges[third:third + 2])
+        outline = against["outline"][keep]
+        print(f"\n|azimuth| {low:.0f} to {high:.0f} degrees ({keep.sum()} faces): the outline follows width "
+              f"{abs(rank_correlation(outline, against['width'][keep])):.2f} and skull depth "
+              f"{abs(rank_correlation(outline, against['skull depth'][keep])):.2f}")
+        print("| code | " + " | ".join(against) + " |")
+        print("|---|" + "---|" * len(against))
+        for name, estimate in codes.items():
+            print(f"| {name} | " + " | ".join(f"{abs(rank_correlation(estimate[keep], quantity[keep])):.2f}"
+                                           for quantity in against.values()) + " |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
