@@ -18,6 +18,7 @@ import factor_profile  # noqa: E402
 import generator_factors  # noqa: E402
 import head_outline  # noqa: E402
 import image_spread  # noqa: E402
+import one_skull_depth  # noqa: E402
 import refit_encoder  # noqa: E402
 import supervised_ceiling  # noqa: E402
 
@@ -240,3 +241,22 @@ def test_head_outline_prints_each_third_of_a_faces_run_and_refuses_other_data(tm
     with pytest.raises(SystemExit) as stop:
         head_outline.main()
     assert stop.value.code == 2 and "this reads faces3d runs" in capsys.readouterr().err
+
+
+def test_one_skull_depth_gives_every_identity_the_middle_depth_and_keeps_the_rest(tmp_path, monkeypatch):
+    from infogan.data import faces3d
+
+    identities = np.arange(100)
+    _, before, _ = faces3d.head_parts(identities, np.ones(100))
+    factors = load_dataset("faces3d", "test").factor_values(np.arange(50))
+    monkeypatch.setattr(faces3d, "hashed_uniform", faces3d.hashed_uniform)  # restored after the test
+    run = tmp_path / "run"
+    quick = ["--steps", "2", "--batch-size", "8", "--checkpoint-every", "2", "--sample-every", "2", "--quiet"]
+    assert one_skull_depth.run(["train", "--preset", "faces-azimuth", "--codes", "cont:2", "--out", str(run), *quick]) == 0
+    assert (run / "checkpoint.pt").exists()
+    _, after, _ = faces3d.head_parts(identities, np.ones(100))
+    np.testing.assert_allclose(head_outline.skull_depth(identities), 0.69)
+    assert np.ptp(before[:, head_outline.SKULL, 2]) > 0.05
+    unchanged = [p for p in range(len(faces3d.PARTS)) if p != head_outline.SKULL and faces3d.PARTS[p] != "hair"]
+    np.testing.assert_array_equal(after[:, unchanged, :2], before[:, unchanged, :2])  # widths and heights of the other parts
+    np.testing.assert_array_equal(load_dataset("faces3d", "test").factor_values(np.arange(50)), factors)
