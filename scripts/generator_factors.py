@@ -13,9 +13,13 @@ reads G's images with supervised_ceiling.py's regressor and prints, for each fac
   quantile bins of the code, or over the categories of a categorical code). Shares near 1 on one
   code and near 0 elsewhere are a disentangled factor.
 
+With --split-by F (a continuous factor), the same shares again within the thirds of G's images by
+how far the reader puts F from the middle of its range, nearest first (a code that holds width on
+frontal faces but not on turned ones shows here).
+
 The reader is trained once per dataset and kept in the --reader file.
 
-    python scripts/generator_factors.py runs/faces4-noise10-s1 --reader runs/faces3d-reader.pt
+    python scripts/generator_factors.py runs/faces4-noise10-s1 --reader runs/faces3d-reader.pt [--split-by azimuth]
 """
 
 from __future__ import annotations
@@ -102,6 +106,7 @@ def main() -> int:
     parser.add_argument("--draws", type=int, default=4, help="noise draws per code setting (default 4)")
     parser.add_argument("--n", type=int, default=3000, help="real test images read (default 3000)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--split-by", help="also within thirds of G's images by this continuous factor's distance from its middle")
     args = parser.parse_args()
     if args.draws < 2:
         parser.error("--draws must be at least 2: the noise's share is the variance between draws")
@@ -111,6 +116,8 @@ def main() -> int:
     if model.config.dataset not in ("sprites", "faces3d", "chairs3d"):
         parser.error(f"{args.run} trained on {model.config.dataset}, which has no factor values to train a reader on")
     reader, names = load_or_train_reader(Path(args.reader), model.config.dataset, args.reader_train, args.reader_epochs)
+    if args.split_by and args.split_by not in names:
+        parser.error(f"--split-by takes one of the continuous factors {', '.join(n for n in names if ' (' not in n)}")
 
     test_set = load_dataset(model.config.dataset, "test")
     indices = evaluation_sample(test_set, args.n)
@@ -124,21 +131,46 @@ def main() -> int:
         images = generate_in_chunks(model, noise, codes, chunk=500)
     on_fake = read(reader, images)
 
+    print(f"\n{args.run} (update {model.step}): {args.groups} code settings x {args.draws} noise draws, {args.n} real test images")
+    print("share of each factor's variance in G's images explained by the noise and by each code (correlation ratio)")
+    print_shares(model, codes, on_fake, on_real, names, args.draws, accuracy=np.abs([rank_correlation(on_real[:, j], truth[:, j])
+                                                                                  for j in range(len(names))]))
+    if args.split_by:
+        column, factor = names.index(args.split_by), next(f for f in test_set.factors if f.name == args.split_by)
+        middle = (factor.low + factor.high) / 2
+        real_distance = np.abs(on_real[:, column] - middle)
+        edges = np.quantile(real_distance, [1 / 3, 2 / 3])
+        real_third = np.searchsorted(edges, real_distance)
+        # whole code settings (by their draws' mean distance), so the noise's share still compares draws sharing their codes
+        setting_third = np.searchsorted(edges, np.abs(on_fake[:, column] - middle).reshape(-1, args.draws).mean(1))
+        for third, label in enumerate(("nearest the middle", "middle", "furthest from the middle")):
+            keep = np.repeat(setting_third == third, args.draws)
+            print(f"\nthird of G's images {label} by {args.split_by} (the reader's reading; {keep.sum() // args.draws} code settings)")
+            if keep.sum() // args.draws < 2 * BINS:
+                print(f"too few code settings for {BINS} bins of each code")
+                continue
+            print_shares(model, {name: value[keep] for name, value in codes.items()}, on_fake[keep], on_real[real_third == third],
+                         names, args.draws)
+    return 0
+
+
+def print_shares(model, codes: dict, on_fake: np.ndarray, on_real: np.ndarray, names: list[str], draws: int,
+                 accuracy: np.ndarray | None = None) -> None:
+    """The table of each factor's spread in G's images over the real one and of the shares of its
+    variance that the noise and each code explain; with ``accuracy``, the reader's own score first."""
     shares = {}
     for code in model.spec.codes:
         value = codes[code.name].numpy()
         shares[code.name] = correlation_ratio(on_fake, value if code.kind == "cat" else quantile_bins(value))
-    noise_shares = noise_share(on_fake, args.draws)
-    print(f"\n{args.run} (update {model.step}): {args.groups} code settings x {args.draws} noise draws, {args.n} real test images")
-    print("share of each factor's variance in G's images explained by the noise and by each code (correlation ratio)")
-    print("| factor | reader on real | spread G / real | noise | " + " | ".join(shares) + " |")
-    print("|---|---|---|---|" + "---|" * len(shares))
+    noise_shares = noise_share(on_fake, draws)
+    first = "| reader on real " if accuracy is not None else ""
+    print("| factor " + first + "| spread G / real | noise | " + " | ".join(shares) + " |")
+    print("|---|" + ("---|" if accuracy is not None else "") + "---|---|" + "---|" * len(shares))
     for j, name in enumerate(names):
-        accuracy = abs(rank_correlation(on_real[:, j], truth[:, j]))
         spread = on_fake[:, j].std() / on_real[:, j].std()
         cells = " | ".join(f"{shares[code][j]:.2f}" for code in shares)
-        print(f"| {name} | {accuracy:.3f} | {spread:.2f} | {noise_shares[j]:.2f} | {cells} |")
-    return 0
+        lead = f"| {accuracy[j]:.3f} " if accuracy is not None else ""
+        print(f"| {name} {lead}| {spread:.2f} | {noise_shares[j]:.2f} | {cells} |")
 
 
 if __name__ == "__main__":

@@ -7,7 +7,8 @@ width factor, and a single view of each head cannot tell the two apart. For each
 test faces by |azimuth|, from frontal to most turned, this prints each continuous code's
 |Spearman| (Q's reading of real faces) with the width factor, the identity's skull depth, the
 outline's width (the widest row of the head's silhouette) and |azimuth|; and, first, how far the
-outline itself follows width and depth in that third (docs/experiments.md).
+outline itself follows width and depth in that third, and how much width changes the pixels of
+300 of its faces (docs/experiments.md).
 
     python scripts/head_outline.py runs/faces-s1 [--n 3000]
 """
@@ -41,6 +42,15 @@ def outline_width(factor_values: np.ndarray, chunk: int = 64) -> np.ndarray:
     return np.concatenate(widths)
 
 
+def width_effect(dataset, factor_values: np.ndarray) -> float:
+    """Mean absolute pixel change (0..255) when the width factor goes from the low to the high end
+    of its range, the other factors kept: how visible width is on these heads."""
+    column = [factor.name for factor in dataset.factors].index("width")
+    low, high = factor_values.copy(), factor_values.copy()
+    low[:, column], high[:, column] = dataset.factors[column].low, dataset.factors[column].high
+    return float(np.abs(dataset.render(low).astype(np.float64) - dataset.render(high)).mean())
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("run")
@@ -65,7 +75,8 @@ def main() -> int:
         outline = against["outline"][keep]
         print(f"\n|azimuth| {low:.0f} to {high:.0f} degrees ({keep.sum()} faces): the outline follows width "
               f"{abs(rank_correlation(outline, against['width'][keep])):.2f} and skull depth "
-              f"{abs(rank_correlation(outline, against['skull depth'][keep])):.2f}")
+              f"{abs(rank_correlation(outline, against['skull depth'][keep])):.2f}; width from end to end of its range "
+              f"changes a pixel by {width_effect(dataset, values[keep][:300]):.1f} of 255 on average")
         print("| code | " + " | ".join(against) + " |")
         print("|---|" + "---|" * len(against))
         for name, estimate in codes.items():

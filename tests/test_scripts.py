@@ -166,7 +166,7 @@ def test_generator_factors_trains_a_reader_once_and_reads_a_faces_run(tmp_path, 
     assert main(["train", "--preset", "faces-azimuth", "--codes", "cont:2", "--noise", "3", "--out", str(run), *quick]) == 0
     reader = tmp_path / "readers" / "faces3d.pt"
     argv = ["generator_factors.py", str(run), "--reader", str(reader), "--reader-train", "128", "--reader-epochs", "1",
-            "--groups", "40", "--draws", "3", "--n", "100"]
+            "--groups", "60", "--draws", "3", "--n", "100"]
     monkeypatch.setattr(sys, "argv", argv)
     assert generator_factors.main() == 0
     first = capsys.readouterr().out
@@ -181,6 +181,20 @@ def test_generator_factors_trains_a_reader_once_and_reads_a_faces_run(tmp_path, 
         accuracy, spread, *shares = (float(cell) for cell in line.split("|")[2:-1])
         assert 0 <= accuracy <= 1 and spread >= 0 and all(0 <= share <= 1 for share in shares)
     assert first.split("reader:")[1].splitlines()[1:] == second.split("reader:")[1].splitlines()[1:]  # same reader, same table
+    monkeypatch.setattr(sys, "argv", [*argv, "--split-by", "azimuth"])
+    assert generator_factors.main() == 0
+    split = capsys.readouterr().out
+    assert split.startswith(second)  # the whole-run table first, unchanged
+    thirds = split.split("\nthird of G's images ")[1:]
+    settings = [int(third.split("; ")[1].split(" code settings")[0]) for third in thirds]
+    assert len(thirds) == 3 and sum(settings) == 60 and max(settings) >= 20  # every code setting in one third
+    for count, third in zip(settings, thirds):
+        table = "| factor | spread G / real | noise | c1 | c2 |" in third
+        assert table == (count >= 20) and ("too few code settings" in third) == (count < 20)
+    monkeypatch.setattr(sys, "argv", [*argv, "--split-by", "identity"])
+    with pytest.raises(SystemExit) as stop:
+        generator_factors.main()
+    assert stop.value.code == 2 and "--split-by takes one of the continuous factors azimuth, elevation, lighting, width" in capsys.readouterr().err
 
 
 def test_image_spread_reads_a_runs_generator_and_sees_one_repeated_image_as_collapsed(tmp_path, quick_config, monkeypatch, capsys):
@@ -222,6 +236,21 @@ def test_a_frontal_outline_follows_width_and_a_turned_one_the_skull_depth():
     assert wide / narrow == pytest.approx(1.2 / 0.8, rel=0.05)  # a frontal outline scales with the width factor
 
 
+def test_width_shows_less_on_turned_heads_than_on_frontal_ones():
+    dataset = load_dataset("faces3d", "test")
+    rng = np.random.default_rng(1)
+    identity, lighting = rng.integers(0, 100, 40).astype(float), rng.uniform(-1, 1, 40)
+
+    def heads(azimuth):
+        return np.stack([np.full(40, azimuth), np.zeros(40), lighting, np.ones(40), identity], 1)
+
+    frontal, turned = head_outline.width_effect(dataset, heads(0.0)), head_outline.width_effect(dataset, heads(5 * math.pi / 12))
+    assert 0 < turned < frontal
+    values = heads(0.0)
+    values[:, 3] = 1.2  # already at the high end: the low end alone differs, so the effect is unchanged
+    assert head_outline.width_effect(dataset, values) == pytest.approx(frontal)
+
+
 def test_head_outline_prints_each_third_of_a_faces_run_and_refuses_other_data(tmp_path, quick_config, monkeypatch, capsys):
     from infogan.cli import main
     from infogan.train import train
@@ -233,6 +262,7 @@ def test_head_outline_prints_each_third_of_a_faces_run_and_refuses_other_data(tm
     assert head_outline.main() == 0
     out = capsys.readouterr().out
     assert out.count("| code | width | skull depth | outline | abs azimuth |") == 3
+    assert out.count("changes a pixel by ") == 3
     rows = [line for line in out.splitlines() if line.startswith("| c") and not line.startswith("| code")]
     assert [row.split("|")[1].strip() for row in rows] == ["c1", "c2"] * 3
     assert all(0.0 <= float(cell) <= 1.0 for row in rows for cell in row.split("|")[2:6])
