@@ -35,6 +35,10 @@ def main() -> int:
     args = parser.parse_args()
     summaries, recipes = [], set()
     for run in map(Path, args.runs):
+        for needed in ("config.json", "metrics.jsonl", "eval.json"):
+            if not (run / needed).is_file():
+                hint = f"; run infogan evaluate {run} first" if needed == "eval.json" else ""
+                parser.error(f"{run} has no {needed}{hint}")
         settings = json.loads((run / "config.json").read_text())
         recipes.add(json.dumps({k: v for k, v in settings.items() if k not in ("seed", "threads", "device", "data_dir")}, sort_keys=True))
         result = json.loads((run / "eval.json").read_text())

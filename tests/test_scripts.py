@@ -20,6 +20,7 @@ import head_outline  # noqa: E402
 import image_spread  # noqa: E402
 import one_skull_depth  # noqa: E402
 import refit_encoder  # noqa: E402
+import summarize_factors  # noqa: E402
 import supervised_ceiling  # noqa: E402
 
 
@@ -290,3 +291,31 @@ def test_one_skull_depth_gives_every_identity_the_middle_depth_and_keeps_the_res
     unchanged = [p for p in range(len(faces3d.PARTS)) if p != head_outline.SKULL and faces3d.PARTS[p] != "hair"]
     np.testing.assert_array_equal(after[:, unchanged, :2], before[:, unchanged, :2])  # widths and heights of the other parts
     np.testing.assert_array_equal(load_dataset("faces3d", "test").factor_values(np.arange(50)), factors)
+
+
+def test_matching_gives_each_factor_its_own_code_where_the_best_codes_collide():
+    table = {"factors": ["azimuth", "width"], "codes": ["c1", "c2"], "scores": [[0.9, 0.1], [0.8, 0.7]]}
+    # both factors score best on c1; the one-to-one matching gives width c2 (total 1.6 beats 0.9 + 0.1 = 1.0)
+    assert summarize_factors.matched(table, ["azimuth", "width"]) == {"azimuth": ("c1", 0.9), "width": ("c2", 0.7)}
+
+
+def test_summarize_factors_tables_an_evaluated_run_and_names_a_missing_evaluation_in_one_line(tmp_path, monkeypatch, capsys):
+    from infogan.cli import main
+
+    run = tmp_path / "run"
+    quick = ["--steps", "2", "--batch-size", "8", "--checkpoint-every", "2", "--sample-every", "2", "--quiet"]
+    assert main(["train", "--preset", "faces-azimuth", "--codes", "cont:3", "--out", str(run), *quick]) == 0
+    monkeypatch.setattr(sys, "argv", ["summarize_factors.py", str(run), "--factors", "azimuth,width"])
+    with pytest.raises(SystemExit) as stop:
+        summarize_factors.main()
+    assert stop.value.code == 2 and f"{run} has no eval.json; run infogan evaluate {run} first" in capsys.readouterr().err
+    assert main(["evaluate", str(run), "--no-scores", "--no-quality", "--samples", "200", "--factor-samples", "200"]) == 0
+    capsys.readouterr()
+    assert summarize_factors.main() == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("| run | updates | min | azimuth: best code | azimuth: own code | width: best code |")
+    cells = [cell.strip() for cell in lines[2].split("|")[1:-1]]  # the run's row, after the header and its rule
+    assert cells[:2] == ["run", "2"] and len(lines) == 3
+    own = [cells[4], cells[6]]  # azimuth's and width's own codes, e.g. "c2 0.13"
+    assert len({cell.split()[0] for cell in own}) == 2 and all(0 <= float(cell.split()[1]) <= 1 for cell in own)
+    assert cells[-1] in ("yes", "no")
