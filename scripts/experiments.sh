@@ -236,3 +236,25 @@ done
 "$BIN" train --preset sprites --steps 1000 --eval-every 0 --quiet --out runs/spread-sprites --render-cache
 "$PY" scripts/image_spread.py runs/faces-fixed-l1-s1-at5000 runs/faces4-noise10-s1-at4824 runs/faces4-noise10-hess3e-3-s1 \
   runs/faces4-hess3e-3-s1 runs/chairs-A-s0 runs/chairs-cont4-s0 runs/faces-l1-s1 runs/faces4-noise10-hess3e-3-s0
+
+# session 13 (docs/experiments.md, "What the width code follows on turned heads"): what each earlier run's
+# codes follow within the thirds of the faces by |azimuth|, then eight codes on two seeds and a control whose
+# identities share one skull depth. Each run was stopped with SIGTERM; --steps is where it stopped.
+for run in runs/faces-fixed-l20-s1 runs/faces-fixed-l1-s1 runs/faces4-hess3e-3-s1 runs/faces4-noise10-s1-at4824 \
+    runs/faces4-noise10-s1-hessian1e-2-from3000; do
+  "$PY" scripts/head_outline.py "$run"
+done
+"$PY" scripts/generator_factors.py runs/faces-fixed-l20-s1 --reader "$READER" --split-by azimuth
+{
+  echo "run faces8c-s1 --preset faces-azimuth --codes cont:8 --seed 1 --steps STEPS_S1 --eval-every 500 --render-cache"
+  echo "run faces8c-s0 --preset faces-azimuth --codes cont:8 --seed 0 --steps 6400 --eval-every 500 --render-cache"
+} | xargs -P "$JOBS" -I{} bash -c {}
+[ -f runs/faces-onedepth-s1/checkpoint.pt ] || "$PY" scripts/one_skull_depth.py train --preset faces-azimuth --seed 1 \
+  --steps STEPS_CONTROL --threads 1 --eval-every 500 --render-cache --quiet --out runs/faces-onedepth-s1
+"$PY" scripts/one_skull_depth.py evaluate runs/faces-onedepth-s1 --no-scores > runs/faces-onedepth-s1/evaluate.txt
+"$PY" scripts/head_outline.py runs/faces-onedepth-s1 --one-skull-depth
+for run in runs/faces8c-s1 runs/faces8c-s0; do
+  "$PY" scripts/head_outline.py "$run"
+  "$PY" scripts/generator_factors.py "$run" --reader "$READER" --split-by azimuth
+done
+"$PY" scripts/summarize_factors.py runs/faces8c-s1 runs/faces8c-s0 runs/faces-onedepth-s1 --factors azimuth,elevation,lighting,width

@@ -11,6 +11,7 @@ outline itself follows width and depth in that third, and how much width changes
 300 of its faces (docs/experiments.md).
 
     python scripts/head_outline.py runs/faces-s1 [--n 3000]
+    python scripts/head_outline.py runs/faces-onedepth-s1 --one-skull-depth   # a run of one_skull_depth.py
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from infogan.data import load_dataset
 from infogan.data.faces3d import PARTS, head_parts, ray_cast
 from infogan.metrics import encode_dataset, evaluation_sample, rank_correlation
 from infogan.model import InfoGAN
+
+from one_skull_depth import use_one_skull_depth  # scripts/ is on the path when a script runs
 
 SKULL = PARTS.index("skull")
 
@@ -55,7 +58,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("run")
     parser.add_argument("--n", type=int, default=3000, help="test faces encoded (default 3000)")
+    parser.add_argument("--one-skull-depth", action="store_true", help="the faces of one_skull_depth.py's control, for its runs")
     args = parser.parse_args()
+    if args.one_skull_depth:
+        use_one_skull_depth()
     model = InfoGAN.load(args.run)
     if model.config.dataset != "faces3d":
         parser.error(f"{args.run} was trained on {model.config.dataset}; this reads faces3d runs")

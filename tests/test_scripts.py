@@ -274,7 +274,7 @@ def test_head_outline_prints_each_third_of_a_faces_run_and_refuses_other_data(tm
     assert stop.value.code == 2 and "this reads faces3d runs" in capsys.readouterr().err
 
 
-def test_one_skull_depth_gives_every_identity_the_middle_depth_and_keeps_the_rest(tmp_path, monkeypatch):
+def test_one_skull_depth_gives_every_identity_the_middle_depth_and_keeps_the_rest(tmp_path, monkeypatch, capsys):
     from infogan.data import faces3d
 
     identities = np.arange(100)
@@ -291,6 +291,11 @@ def test_one_skull_depth_gives_every_identity_the_middle_depth_and_keeps_the_res
     unchanged = [p for p in range(len(faces3d.PARTS)) if p != head_outline.SKULL and faces3d.PARTS[p] != "hair"]
     np.testing.assert_array_equal(after[:, unchanged, :2], before[:, unchanged, :2])  # widths and heights of the other parts
     np.testing.assert_array_equal(load_dataset("faces3d", "test").factor_values(np.arange(50)), factors)
+    monkeypatch.setattr(faces3d, "hashed_uniform", one_skull_depth._identity_trait)  # back to the real faces; the flag must patch
+    monkeypatch.setattr(sys, "argv", ["head_outline.py", str(run), "--n", "150", "--one-skull-depth"])
+    assert head_outline.main() == 0  # the control's run, read on its own faces: skull depth is constant, so it scores 0
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| c") and not line.startswith("| code")]
+    assert len(rows) == 6 and all(row.split("|")[3].strip() == "0.00" for row in rows)
 
 
 def test_matching_gives_each_factor_its_own_code_where_the_best_codes_collide():
