@@ -246,11 +246,11 @@ for run in runs/faces-fixed-l20-s1 runs/faces-fixed-l1-s1 runs/faces4-hess3e-3-s
 done
 "$PY" scripts/generator_factors.py runs/faces-fixed-l20-s1 --reader "$READER" --split-by azimuth
 {
-  echo "run faces8c-s1 --preset faces-azimuth --codes cont:8 --seed 1 --steps STEPS_S1 --eval-every 500 --render-cache"
+  echo "run faces8c-s1 --preset faces-azimuth --codes cont:8 --seed 1 --steps 15000 --eval-every 500 --render-cache"
   echo "run faces8c-s0 --preset faces-azimuth --codes cont:8 --seed 0 --steps 6400 --eval-every 500 --render-cache"
 } | xargs -P "$JOBS" -I{} bash -c {}
 [ -f runs/faces-onedepth-s1/checkpoint.pt ] || "$PY" scripts/one_skull_depth.py train --preset faces-azimuth --seed 1 \
-  --steps STEPS_CONTROL --threads 1 --eval-every 500 --render-cache --quiet --out runs/faces-onedepth-s1
+  --steps 10982 --threads 1 --eval-every 500 --render-cache --quiet --out runs/faces-onedepth-s1
 "$PY" scripts/one_skull_depth.py evaluate runs/faces-onedepth-s1 --no-scores > runs/faces-onedepth-s1/evaluate.txt
 "$PY" scripts/head_outline.py runs/faces-onedepth-s1 --one-skull-depth
 for run in runs/faces8c-s1 runs/faces8c-s0; do
