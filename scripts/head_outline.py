@@ -1,9 +1,9 @@
 """What a faces3d run's codes follow on turned heads: the width factor, or the head's outline.
 
 A frontal head's outline is as wide as the head; a head turned towards a profile shows mostly
-its depth, which each identity sets (``head_parts`` in ``src/infogan/data/faces3d.py``). So a
-code can widen frontal faces and lengthen turned ones, following the outline rather than the
-width factor, and a single view of each head cannot tell the two apart. For each third of the
+its depth, which each identity sets (``head_parts`` in ``src/infogan/data/faces3d.py``), and how
+far it is turned. So a code can widen frontal faces and deepen turned ones, following the outline
+rather than the width factor. For each third of the
 test faces by |azimuth|, from frontal to most turned, this prints each continuous code's
 |Spearman| (Q's reading of real faces) with the width factor, the identity's skull depth, the
 outline's width (the widest row of the head's silhouette) and |azimuth|; and, first, how far the
