@@ -239,7 +239,8 @@ done
 
 # session 13 (docs/experiments.md, "What the width code follows on turned heads"): what each earlier run's
 # codes follow within the thirds of the faces by |azimuth|, then eight codes on two seeds and a control whose
-# identities share one skull depth. Each run was stopped with SIGTERM; --steps is where it stopped.
+# identities share one skull depth (the three trainings ran side by side here). Each run was stopped with
+# SIGTERM; --steps is where it stopped.
 for run in runs/faces-fixed-l20-s1 runs/faces-fixed-l1-s1 runs/faces4-hess3e-3-s1 runs/faces4-noise10-s1-at4824 \
     runs/faces4-noise10-s1-hessian1e-2-from3000; do
   "$PY" scripts/head_outline.py "$run"
@@ -257,4 +258,5 @@ for run in runs/faces8c-s1 runs/faces8c-s0; do
   "$PY" scripts/head_outline.py "$run"
   "$PY" scripts/generator_factors.py "$run" --reader "$READER" --split-by azimuth
 done
+"$PY" scripts/factor_profile.py runs/faces8c-s1 --factor azimuth
 "$PY" scripts/summarize_factors.py runs/faces8c-s1 runs/faces8c-s0 runs/faces-onedepth-s1 --factors azimuth,elevation,lighting,width
