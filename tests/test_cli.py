@@ -286,6 +286,23 @@ def test_traverse_writes_one_figure_per_code(run, tmp_path):
             assert picture.size == (4 * 30 + 2, 10 * 30 + 2)  # ten categories by four columns
 
 
+def test_traverse_holds_the_codes_named_by_code_where_they_are_not_swept(run, tmp_path, capsys):
+    def figures(folder, *held):
+        assert main(["traverse", str(run), "--out", str(tmp_path / folder), "--columns", "3", "--scale", "1", *held]) == 0
+        return {name: np.asarray(Image.open(tmp_path / folder / f"traverse_{name}.png")) for name in ("c1", "c2", "c3")}
+
+    plain, held = figures("plain"), figures("held", "--code", "c3=1.5")
+    assert np.array_equal(held["c3"], plain["c3"])  # c3 is the swept code there: holding it changes nothing
+    assert not np.array_equal(held["c2"], plain["c2"]) and not np.array_equal(held["c1"], plain["c1"])
+    model = InfoGAN.load(run)
+    images, _ = category_sweep(model, seed=0, columns=3, held={"c3": 1.5})
+    np.testing.assert_allclose(held["c1"][2:30, 2:30] / 255, images[0, 0].numpy(), atol=1 / 255 + 1e-6)
+    for held_code, message in (("c9=1", "no code named 'c9'"), ("c1=3", "every category of a categorical code")):
+        assert main(["traverse", str(run), "--out", str(tmp_path / "bad"), "--code", held_code]) == 2
+        err = capsys.readouterr().err
+        assert message in err and len(err.strip().splitlines()) == 1
+
+
 def test_traverse_of_an_evaluated_run_orders_rows_by_matched_digit(run, tmp_path, capsys):
     copy = tmp_path / "run"
     shutil.copytree(run, copy)

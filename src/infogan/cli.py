@@ -264,15 +264,21 @@ def command_traverse(args) -> int:
     out = Path(args.out or Path(args.run) / "figures")
     low, high = args.range
     values = np.linspace(low, high, args.columns).tolist()
+    held = parse_code_values(args.code)
+    for name in held:
+        if name not in model.spec.by_name:
+            raise CodeError(f"no code named {name!r}; this model has {', '.join(model.spec.by_name)}")
+        if model.spec.by_name[name].kind == "cat":
+            raise CodeError(f"--code {name}: traverse shows every category of a categorical code; hold continuous or angle codes only")
     order = digit_order(args.run)
     if order is not None:
         print(f"rows ordered by the digit each category matches in {Path(args.run) / 'eval.json'}", file=sys.stderr)
     for code in model.spec.codes:
         if code.kind == "cat":
-            images, columns = category_sweep(model, seed=args.seed, columns=args.columns, order=order)
+            images, columns = category_sweep(model, seed=args.seed, columns=args.columns, order=order, held=held)
         else:
             sweep = circle_sweep(args.columns) if code.kind == "circ" else values
-            images, columns = code_traversal(model, code.name, sweep, seed=args.seed, order=order)
+            images, columns = code_traversal(model, code.name, sweep, seed=args.seed, order=order, held=held)
         path = save_grid(images, out / f"traverse_{code.name}.png", columns, scale=args.scale)
         print(path)
     return 0
@@ -452,6 +458,8 @@ def build_parser() -> argparse.ArgumentParser:
     traverse.add_argument("--seed", type=int, default=0, help="seed of the fixed noise")
     traverse.add_argument("--scale", type=int, default=2, help="pixel upscaling of the PNG")
     traverse.add_argument("--out", help="folder for traverse_<code>.png (default RUN/figures)")
+    traverse.add_argument("--code", action="append", default=[], metavar="NAME=VALUE",
+                          help="hold a continuous or angle code at VALUE instead of 0 where it is not swept (repeatable)")
     traverse.set_defaults(handler=command_traverse)
 
     sample = commands.add_parser("sample", help="generate images with some codes fixed")

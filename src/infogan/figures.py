@@ -51,19 +51,20 @@ def category_rows(code, order: list[int] | None) -> torch.Tensor:
     return rows
 
 
-def category_sweep(model, seed: int = 0, columns: int = 10, order: list[int] | None = None) -> tuple[torch.Tensor, int]:
+def category_sweep(model, seed: int = 0, columns: int = 10, order: list[int] | None = None,
+                   held: dict[str, float] | None = None) -> tuple[torch.Tensor, int]:
     """Images of the first categorical code's every category (rows, in ``order``) for ``columns``
-    noise draws, the same draw down each column, other codes at 0 (plain samples if no code is
-    categorical)."""
+    noise draws, the same draw down each column, other codes at 0 or their value in ``held``
+    (plain samples, ``held`` codes fixed, if no code is categorical)."""
     code = next((c for c in model.spec.codes if c.kind == "cat"), None)
     if code is None:
-        return model.generate(10 * columns, seed=seed), columns
+        return model.generate(10 * columns, held, seed=seed), columns
     categories = category_rows(code, order)
     noise, codes = model.latents(columns, seed=seed)
     noise = noise.repeat(len(categories), 1)
     for other in model.spec.codes:
         codes[other.name] = (
-            categories.repeat_interleave(columns) if other is code else other.full(len(categories) * columns, 0.0)
+            categories.repeat_interleave(columns) if other is code else other.full(len(categories) * columns, (held or {}).get(other.name, 0.0))
         )
     return model.generate_from(noise, codes), columns
 
@@ -73,10 +74,12 @@ def circle_sweep(columns: int) -> list[float]:
     return np.linspace(-np.pi, np.pi, columns, endpoint=False).tolist()
 
 
-def code_traversal(model, name: str, values, seed: int = 0, order: list[int] | None = None) -> tuple[torch.Tensor, int]:
+def code_traversal(model, name: str, values, seed: int = 0, order: list[int] | None = None,
+                   held: dict[str, float] | None = None) -> tuple[torch.Tensor, int]:
     """The paper's Figure 2 for a continuous code: one row per category of the first categorical
     code (in ``order``; 10 noise draws if there is no such code), columns sweep ``name`` over
-    ``values``; noise and the other continuous codes (at 0) stay fixed along each row."""
+    ``values``; noise and the other continuous codes (at 0, or their value in ``held``, e.g. a pose
+    code at one end to see what a code does on turned heads) stay fixed along each row."""
     code = model.spec.by_name[name]
     values = torch.as_tensor(list(values), dtype=torch.float32)
     categorical = next((c for c in model.spec.codes if c.kind == "cat"), None)
@@ -90,7 +93,7 @@ def code_traversal(model, name: str, values, seed: int = 0, order: list[int] | N
         elif other is categorical:
             codes[other.name] = category_rows(categorical, order).repeat_interleave(columns)
         else:
-            codes[other.name] = other.full(rows * columns, 0.0)
+            codes[other.name] = other.full(rows * columns, (held or {}).get(other.name, 0.0))
     return model.generate_from(noise, codes), columns
 
 
