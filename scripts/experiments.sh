@@ -259,6 +259,7 @@ for run in runs/faces8c-s1 runs/faces8c-s0; do
   "$PY" scripts/generator_factors.py "$run" --reader "$READER" --split-by azimuth
 done
 "$PY" scripts/factor_profile.py runs/faces8c-s1 --factor azimuth
+mkdir -p docs/figures/faces8c-s1
 for v in 0 1; do  # the width code c6 with the azimuth code c7 frontal (0) and turned (1)
   "$BIN" traverse runs/faces8c-s1 --code c7=$v --range -1 1 --columns 9 --out "runs/faces8c-s1/figures-c7-$v"
   cp "runs/faces8c-s1/figures-c7-$v/traverse_c6.png" "docs/figures/faces8c-s1/traverse_c6_azimuth$v.png"
