@@ -297,7 +297,7 @@ def test_traverse_holds_the_codes_named_by_code_where_they_are_not_swept(run, tm
     model = InfoGAN.load(run)
     images, _ = category_sweep(model, seed=0, columns=3, held={"c3": 1.5})
     np.testing.assert_allclose(held["c1"][2:30, 2:30] / 255, images[0, 0].numpy(), atol=1 / 255 + 1e-6)
-    for held_code, message in (("c9=1", "no code named 'c9'"), ("c1=3", "every category of a categorical code")):
+    for held_code, message in (("c9=1", "no code named 'c9'"), ("c1=3", "traverse shows every category of c1 as its rows")):
         assert main(["traverse", str(run), "--out", str(tmp_path / "bad"), "--code", held_code]) == 2
         err = capsys.readouterr().err
         assert message in err and len(err.strip().splitlines()) == 1

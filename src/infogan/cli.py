@@ -265,11 +265,12 @@ def command_traverse(args) -> int:
     low, high = args.range
     values = np.linspace(low, high, args.columns).tolist()
     held = parse_code_values(args.code)
+    rows_code = next((code for code in model.spec.codes if code.kind == "cat"), None)
     for name in held:
         if name not in model.spec.by_name:
             raise CodeError(f"no code named {name!r}; this model has {', '.join(model.spec.by_name)}")
-        if model.spec.by_name[name].kind == "cat":
-            raise CodeError(f"--code {name}: traverse shows every category of a categorical code; hold continuous or angle codes only")
+        if rows_code is not None and name == rows_code.name:
+            raise CodeError(f"--code {name}: traverse shows every category of {name} as its rows; hold another code")
     order = digit_order(args.run)
     if order is not None:
         print(f"rows ordered by the digit each category matches in {Path(args.run) / 'eval.json'}", file=sys.stderr)
@@ -459,7 +460,7 @@ def build_parser() -> argparse.ArgumentParser:
     traverse.add_argument("--scale", type=int, default=2, help="pixel upscaling of the PNG")
     traverse.add_argument("--out", help="folder for traverse_<code>.png (default RUN/figures)")
     traverse.add_argument("--code", action="append", default=[], metavar="NAME=VALUE",
-                          help="hold a continuous or angle code at VALUE instead of 0 where it is not swept (repeatable)")
+                          help="hold code NAME at VALUE instead of 0 where it is not swept (not the first categorical code, whose categories are the rows; repeatable)")
     traverse.set_defaults(handler=command_traverse)
 
     sample = commands.add_parser("sample", help="generate images with some codes fixed")
