@@ -25,7 +25,8 @@ from infogan.data.faces3d import PARTS, head_parts, ray_cast
 from infogan.metrics import encode_dataset, evaluation_sample, rank_correlation
 from infogan.model import InfoGAN
 
-from one_skull_depth import use_one_skull_depth  # scripts/ is on the path when a script runs
+from factor_profile import distance_thirds  # scripts/ is on the path when a script runs
+from one_skull_depth import use_one_skull_depth
 
 SKULL = PARTS.index("skull")
 
@@ -73,11 +74,9 @@ def main() -> int:
     against = {"width": values[:, names.index("width")], "skull depth": skull_depth(values[:, names.index("identity")]),
                "outline": outline_width(values), "abs azimuth": turn}
     codes = {name: value for name, value in encode_dataset(model, dataset, indices).items() if model.spec.by_name[name].kind == "cont"}
-    edges = np.quantile(turn, [0, 1 / 3, 2 / 3, 1])
     print(f"{args.run}: {len(indices)} test faces, |Spearman| within each third by |azimuth|")
-    for third in range(3):
-        keep = (turn >= edges[third]) & (turn <= edges[third + 1])
-        low, high = np.degrees(edges[third:third + 2])
+    for keep in distance_thirds(values[:, names.index("azimuth")], dataset.factors[names.index("azimuth")]):
+        low, high = np.degrees([turn[keep].min(), turn[keep].max()])
         outline = against["outline"][keep]
         print(f"\n|azimuth| {low:.0f} to {high:.0f} degrees ({keep.sum()} faces): the outline follows width "
               f"{abs(rank_correlation(outline, against['width'][keep])):.2f} and skull depth "
