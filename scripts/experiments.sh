@@ -265,3 +265,24 @@ for v in 0 1; do  # the width code c6 with the azimuth code c7 frontal (0) and t
   cp "runs/faces8c-s1/figures-c7-$v/traverse_c6.png" "docs/figures/faces8c-s1/traverse_c6_azimuth$v.png"
 done
 "$PY" scripts/summarize_factors.py runs/faces8c-s1 runs/faces8c-s0 runs/faces-onedepth-s1 --factors azimuth,elevation,lighting,width
+
+# session 14 (docs/experiments.md, "chairs3d: InfoGAN-CR and the invariance term"): pilot A's recipe with the
+# contrastive term, with the invariance term, with both, and four continuous codes with the contrastive term
+# (two trainings side by side). Each run was stopped with SIGTERM; --steps is where it stopped.
+CHAIRS_A_CR=(--cr-weight 2 --cr-start 250 --cr-ramp 250)
+{
+  echo "run chairs-A-cr2-s0 ${CHAIRS_A[*]} --codes cat:12,cont:3 ${CHAIRS_A_CR[*]} --steps 9019"
+  echo "run chairs-cont4-cr2-s0 ${CHAIRS_A[*]} --codes cont:4 ${CHAIRS_A_CR[*]} --steps 4276"
+  echo "run chairs-A-inv1-s0 ${CHAIRS_A[*]} --codes cat:12,cont:3 --lambda-invariant 1 --steps 12628"
+  echo "run chairs-A-cr2-inv1-s0 ${CHAIRS_A[*]} --codes cat:12,cont:3 ${CHAIRS_A_CR[*]} --lambda-invariant 1 --steps 10379"
+  echo "run chairs-A-inv1-s1 ${CHAIRS_A[*]} --codes cat:12,cont:3 --lambda-invariant 1 --seed 1 --steps 11578"
+  echo "run chairs-A-inv3-s0 ${CHAIRS_A[*]} --codes cat:12,cont:3 --lambda-invariant 3 --steps 10880"
+} | xargs -P "$JOBS" -I{} bash -c {}
+for run in chairs-A-cr2-s0 chairs-A-inv1-s0 chairs-A-cr2-inv1-s0 chairs-A-inv1-s1 chairs-A-inv3-s0; do
+  "$PY" scripts/generator_factors.py "runs/$run" --reader runs/chairs3d-reader.pt
+done
+"$BIN" traverse runs/chairs-A-inv1-s0 --out runs/chairs-A-inv1-s0/figures --columns 9 --scale 1
+mkdir -p docs/figures/chairs-A-inv1-s0
+cp runs/chairs-A-inv1-s0/figures/traverse_c{1,4}.png docs/figures/chairs-A-inv1-s0/
+"$PY" scripts/summarize_factors.py runs/chairs-A-s0 runs/chairs-A-cr2-s0 runs/chairs-A-inv1-s0 runs/chairs-A-cr2-inv1-s0 \
+  runs/chairs-A-inv1-s1 runs/chairs-A-inv3-s0 --factors style,azimuth,width
