@@ -80,3 +80,24 @@ def test_gradients_flow_back_to_the_images():
     apply_grid(images, random_affine_grid(3, SIZE)).sum().backward()
     assert images.grad is not None and images.grad.abs().sum() > 0
     assert math.isfinite(float(images.grad.sum()))
+
+
+def test_the_mirror_flips_about_half_the_images_left_to_right_and_leaves_the_rest():
+    torch.manual_seed(0)
+    images = torch.rand(200, 1, 28, 28)
+    grid = random_affine_grid(200, SIZE, max_degrees=0, max_shift=0, max_scale=0, mirror=True)
+    moved = apply_grid(images, grid)
+    kept = torch.tensor([torch.allclose(m, i, atol=1e-5) for m, i in zip(moved, images)])
+    mirrored = torch.tensor([torch.allclose(m, i.flip(-1), atol=1e-5) for m, i in zip(moved, images)])
+    assert torch.all(kept ^ mirrored)  # each image exactly one of the two
+    assert 70 <= int(mirrored.sum()) <= 130
+
+
+def test_the_mirror_leaves_the_other_moves_as_they_were_for_the_same_seed():
+    torch.manual_seed(5)
+    plain = random_affine_grid(16, SIZE)
+    torch.manual_seed(5)
+    mirrored = random_affine_grid(16, SIZE, mirror=True)
+    same = [torch.allclose(m, p) for m, p in zip(mirrored, plain)]
+    flipped = [torch.allclose(m, p.flip(-2), atol=1e-6) for m, p in zip(mirrored, plain)]  # pixel (i, j) reads where (i, W-1-j) read
+    assert all(s or f for s, f in zip(same, flipped)) and any(flipped) and any(same)

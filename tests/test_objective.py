@@ -62,6 +62,21 @@ def test_the_invariance_term_needs_a_categorical_code_and_a_weight(setting):
     assert with_moves.item() > plain.item()  # minus a (negative) log-likelihood: the loss grows
 
 
+def test_with_the_mirror_the_invariance_moves_mirror_some_images_and_the_setting_needs_the_term(setting, quick_config):
+    from infogan.config import ConfigError
+
+    spec = setting[0]
+    torch.manual_seed(0)
+    moves = Objective(TrainConfig(lambda_invariant=1, invariant_mirror=True), spec).random_moves(64, (28, 28), "cpu")
+    facing = torch.sign(moves[:, 14, 27, 0] - moves[:, 14, 0, 0])  # does the right edge read from the right?
+    assert 16 <= int((facing < 0).sum()) <= 48 and int((facing > 0).sum()) >= 16
+    torch.manual_seed(0)
+    plain = Objective(TrainConfig(lambda_invariant=1), spec).random_moves(64, (28, 28), "cpu")
+    assert torch.all(torch.sign(plain[:, 14, 27, 0] - plain[:, 14, 0, 0]) > 0)
+    with pytest.raises(ConfigError, match="invariant_mirror widens the invariance term, which is off"):
+        quick_config(lambda_invariant=0, invariant_mirror=True).validate()
+
+
 def test_an_uninformative_q_scores_minus_the_entropy_of_a_categorical_code():
     spec = LatentSpec.parse("cat:4", noise=0)
     uniform_logits = torch.zeros(5, 4)
