@@ -101,3 +101,14 @@ def test_the_mirror_leaves_the_other_moves_as_they_were_for_the_same_seed():
     same = [torch.allclose(m, p) for m, p in zip(mirrored, plain)]
     flipped = [torch.allclose(m, p.flip(-2), atol=1e-6) for m, p in zip(mirrored, plain)]  # pixel (i, j) reads where (i, W-1-j) read
     assert all(s or f for s, f in zip(same, flipped)) and any(flipped) and any(same)
+
+
+def test_the_stretch_scales_only_along_the_rows_and_within_its_range():
+    torch.manual_seed(0)
+    grid = random_affine_grid(256, SIZE, max_degrees=0, max_shift=0, max_scale=0, max_stretch=0.3)
+    reference = identity_grid(256)
+    assert torch.allclose(grid[..., 1], reference[..., 1])  # rows stay where they were
+    stretch = reference[:, 0, 0, 0] / grid[:, 0, 0, 0]  # sampling at x / s widens the image by s
+    assert stretch.min() >= 0.7 - 1e-5 and stretch.max() <= 1.3 + 1e-5
+    assert stretch.max() - stretch.min() > 0.4
+    assert torch.allclose(grid[..., 0], reference[..., 0] / stretch[:, None, None], atol=1e-6)

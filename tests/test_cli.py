@@ -157,9 +157,11 @@ def test_bad_codes_exit_with_status_2(tiny_data_root, tmp_path, capsys, codes):
     assert not (tmp_path / "run").exists()
 
 
-def test_the_mirror_flag_reaches_the_run_and_without_the_invariance_term_is_a_one_line_error(tiny_data_root, tmp_path, capsys):
-    assert main(train_args(tiny_data_root, tmp_path / "run", "--steps", "2", "--batch-size", "8", "--eval-every", "0", "--invariant-mirror")) == 0
-    assert json.loads((tmp_path / "run" / "config.json").read_text())["invariant_mirror"] is True
+def test_the_mirror_and_stretch_flags_reach_the_run_and_without_the_invariance_term_are_a_one_line_error(tiny_data_root, tmp_path, capsys):
+    assert main(train_args(tiny_data_root, tmp_path / "run", "--steps", "2", "--batch-size", "8", "--eval-every", "0",
+                           "--invariant-mirror", "--invariant-stretch", "0.3")) == 0
+    settings = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert settings["invariant_mirror"] is True and settings["invariant_stretch"] == 0.3
     capsys.readouterr()
     assert main(train_args(tiny_data_root, tmp_path / "off", "--lambda-invariant", "0", "--invariant-mirror")) == 2
     assert "invariant_mirror widens the invariance term" in only_error_line(capsys.readouterr().err)

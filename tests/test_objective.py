@@ -62,7 +62,7 @@ def test_the_invariance_term_needs_a_categorical_code_and_a_weight(setting):
     assert with_moves.item() > plain.item()  # minus a (negative) log-likelihood: the loss grows
 
 
-def test_with_the_mirror_the_invariance_moves_mirror_some_images_and_the_setting_needs_the_term(setting, quick_config):
+def test_with_the_mirror_the_invariance_moves_mirror_some_images_and_the_settings_need_the_term(setting, quick_config):
     from infogan.config import ConfigError
 
     spec = setting[0]
@@ -75,6 +75,11 @@ def test_with_the_mirror_the_invariance_moves_mirror_some_images_and_the_setting
     assert torch.all(torch.sign(plain[:, 14, 27, 0] - plain[:, 14, 0, 0]) > 0)
     with pytest.raises(ConfigError, match="invariant_mirror widens the invariance term, which is off"):
         quick_config(lambda_invariant=0, invariant_mirror=True).validate()
+    with pytest.raises(ConfigError, match="invariant_stretch widens the invariance term, which is off"):
+        quick_config(lambda_invariant=0, invariant_stretch=0.3).validate()
+    for stretch in (-0.1, 1.0):
+        with pytest.raises(ConfigError, match="invariant_stretch must be in"):
+            quick_config(invariant_stretch=stretch).validate()
 
 
 def test_an_uninformative_q_scores_minus_the_entropy_of_a_categorical_code():

@@ -1,9 +1,11 @@
-"""Small random affine transforms (rotation, scale, shift, optionally a left-right mirror) of image batches.
+"""Small random affine transforms (rotation, scale, shift; optionally a left-right mirror and a
+horizontal stretch) of image batches.
 
 They do not change which digit an image shows, only its style; asking Q to recognise the
 categorical code through them steers the code away from style (slant, width) and towards identity.
 The mirror is for data whose classes are mirror-symmetric (a chair's style): through it a category
-cannot stand for the side an object faces.
+cannot stand for the side an object faces. The stretch, for data whose classes come in every width
+(chairs3d's styles): through it a category cannot stand for how wide an object is.
 """
 
 from __future__ import annotations
@@ -15,18 +17,23 @@ import torch.nn.functional as F
 
 
 def random_affine_grid(n: int, size: tuple[int, int], max_degrees: float = 15.0, max_shift: float = 0.1,
-                       max_scale: float = 0.1, mirror: bool = False, device=None) -> torch.Tensor:
+                       max_scale: float = 0.1, mirror: bool = False, max_stretch: float = 0.0, device=None) -> torch.Tensor:
     """Sampling grids for ``n`` random transforms (rotation up to +-max_degrees, shift up to
-    +-max_shift of the image, scale within 1 +- max_scale; with ``mirror``, each image is first
-    mirrored left to right with probability 1/2)."""
+    +-max_shift of the image, scale within 1 +- max_scale); with ``mirror`` each image is then
+    mirrored left to right with probability 1/2, and with ``max_stretch`` stretched along the
+    image's rows by a factor within 1 +- max_stretch."""
     angle = (torch.rand(n, device=device) * 2 - 1) * math.radians(max_degrees)
     scale = 1 + (torch.rand(n, device=device) * 2 - 1) * max_scale
     shift = (torch.rand(n, 2, device=device) * 2 - 1) * (2 * max_shift)  # grid coordinates span 2
     cos, sin = torch.cos(angle) / scale, torch.sin(angle) / scale
     theta = torch.stack([torch.stack([cos, -sin, shift[:, 0]], 1), torch.stack([sin, cos, shift[:, 1]], 1)], 1)
-    if mirror:  # drawn after the others, so grids without it stay as they were for a given seed
+    # drawn after the others, so that grids without them stay as they were for a given seed
+    if mirror:
         side = torch.randint(0, 2, (n,), device=device).to(theta.dtype) * 2 - 1
         theta[:, :, 0] = theta[:, :, 0] * side[:, None]  # the output's x reads the input at -x
+    if max_stretch:
+        stretch = 1 + (torch.rand(n, device=device) * 2 - 1) * max_stretch
+        theta[:, :, 0] = theta[:, :, 0] / stretch[:, None]  # the output's x reads the input at x / stretch
     return F.affine_grid(theta, (n, 1, *size), align_corners=False)
 
 

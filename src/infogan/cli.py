@@ -53,6 +53,7 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     add("--info-weight-g", type=float, default=S, help="multiplier of the information term in G's loss; 0 = the paper's GAN baseline (default 1)")
     add("--lambda-invariant", type=float, default=S, help="weight of Q recognising the categorical code through small random rotations/shifts/scalings of G's images; 0 = the paper's objective (default 1)")
     add("--invariant-mirror", dest="invariant_mirror", action="store_true", default=S, help="the invariance term's moves also mirror half of G's images left to right, so that a category cannot stand for the side an object faces; for mirror-symmetric classes such as chairs3d's styles (default off)")
+    add("--invariant-stretch", type=float, default=S, metavar="S", help="the invariance term's moves also stretch G's images along their rows by a factor within 1 +- S, so that a category cannot stand for how wide an object is (default 0 = off)")
     add("--lambda-real", type=float, default=S, help="weight of a balanced-clustering term for Q's category on real images (default 0)")
     add("--info-in-d", dest="info_in_d", action="store_true", default=S, help="D's loss also maximises the information term (default)")
     add("--no-info-in-d", dest="info_in_d", action="store_false", default=S, help="only Q's head and G learn the information term")

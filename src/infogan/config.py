@@ -38,6 +38,7 @@ class TrainConfig:
     lambda_real: float = 0.0  # weight of I(x_real; Q's category), a balanced-clustering term on real images
     lambda_invariant: float = 1.0  # weight of log Q(c_cat | randomly rotated/shifted/scaled G(z, c)); 0 is the paper's objective
     invariant_mirror: bool = False  # the invariance term's moves also mirror half the images: a category cannot be the side an object faces
+    invariant_stretch: float = 0.0  # ... and stretch them along the rows within 1 +- this: a category cannot be how wide an object is
     info_in_d: bool = True  # official code: D's loss also subtracts lambda*L_I, so the shared trunk learns it
     # InfoGAN-CR (Lin et al. 2020): a classifier tells which code two images share; G helps it
     cr_weight: float = 0.0  # the contrastive term's final weight (0: off; InfoGAN-CR's dSprites: 2)
@@ -94,8 +95,11 @@ class TrainConfig:
                      "hessian_weight", "mode_seeking", "instance_noise", "eval_every", "threads", "checkpoint_minutes"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"{name} must be >= 0, got {getattr(self, name)}")
-        if self.invariant_mirror and not self.lambda_invariant:
-            raise ConfigError("invariant_mirror widens the invariance term, which is off: set lambda_invariant too")
+        if not 0 <= self.invariant_stretch < 1:
+            raise ConfigError(f"invariant_stretch must be in [0, 1), got {self.invariant_stretch}")
+        for name in ("invariant_mirror", "invariant_stretch"):
+            if getattr(self, name) and not self.lambda_invariant:
+                raise ConfigError(f"{name} widens the invariance term, which is off: set lambda_invariant too")
         if self.hessian_noise and not self.hessian_weight:
             raise ConfigError("hessian_noise widens the Hessian penalty, which is off: set hessian_weight too")
         if self.keep < 1:

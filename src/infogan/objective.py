@@ -4,7 +4,7 @@ D's loss: the GAN's real/fake cross-entropy minus ``lambda * log Q(c|x)`` on the
 trunk learns it when ``info_in_d``; Q's head learns it either way, with D's optimiser, as in the
 official code). G's loss: the non-saturating GAN loss minus ``info_weight_g * lambda * log Q(c|x)``.
 Both add the optional invariance term (Q recognises the categorical codes through small random
-rotations, shifts and scalings of G's images, and with ``invariant_mirror`` left-right mirrors) and the optional balanced-clustering term on real
+rotations, shifts and scalings of G's images; optionally also left-right mirrors and horizontal stretches) and the optional balanced-clustering term on real
 images (D's loss only). InfoGAN-CR's contrastive term (``cr_weight``): G makes pairs of images that
 share one code's value (and the noise); a classifier learns which code they share, and G lowers
 the same cross-entropy, so that each code changes the image in its own recognisable way.
@@ -44,7 +44,9 @@ class Objective:
 
     def random_moves(self, n: int, size, device) -> torch.Tensor | None:
         """Sampling grids of the invariance term's random moves for a batch of ``n`` (None when off)."""
-        return random_affine_grid(n, size, mirror=self.config.invariant_mirror, device=device) if self.invariance else None
+        if not self.invariance:
+            return None
+        return random_affine_grid(n, size, mirror=self.config.invariant_mirror, max_stretch=self.config.invariant_stretch, device=device)
 
     def seen_by_d(self, images: torch.Tensor) -> torch.Tensor:
         """The images as D and Q see them: with fresh instance noise when it is on."""
