@@ -4,10 +4,11 @@ D's loss: the GAN's real/fake cross-entropy minus ``lambda * log Q(c|x)`` on the
 trunk learns it when ``info_in_d``; Q's head learns it either way, with D's optimiser, as in the
 official code). G's loss: the non-saturating GAN loss minus ``info_weight_g * lambda * log Q(c|x)``.
 Both add the optional invariance term (Q recognises the categorical codes through small random
-rotations, shifts and scalings of G's images; optionally also left-right mirrors and horizontal stretches) and the optional balanced-clustering term on real
-images (D's loss only). InfoGAN-CR's contrastive term (``cr_weight``): G makes pairs of images that
-share one code's value (and the noise); a classifier learns which code they share, and G lowers
-the same cross-entropy, so that each code changes the image in its own recognisable way.
+rotations, shifts and scalings of G's images, optionally also left-right mirrors and horizontal
+stretches) and the optional balanced-clustering term on real images (D's loss only).
+InfoGAN-CR's contrastive term (``cr_weight``): G makes pairs of images that share one code's value
+(and the noise); a classifier learns which code they share, and G lowers the same cross-entropy, so
+that each code changes the image in its own recognisable way.
 Mode seeking (``mode_seeking``, MSGAN's term): the two halves of the batch share their codes and
 differ in their noise, and G is paid for images that differ, so that the noise is not ignored
 (on faces3d it took lighting and pose from the codes instead of identity; docs/experiments.md).
