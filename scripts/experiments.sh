@@ -286,3 +286,28 @@ mkdir -p docs/figures/chairs-A-inv1-s0
 cp runs/chairs-A-inv1-s0/figures/traverse_c{1,4}.png docs/figures/chairs-A-inv1-s0/
 "$PY" scripts/summarize_factors.py runs/chairs-A-s0 runs/chairs-A-cr2-s0 runs/chairs-A-inv1-s0 runs/chairs-A-cr2-inv1-s0 \
   runs/chairs-A-inv1-s1 runs/chairs-A-inv3-s0 --factors style,azimuth,width
+
+# session 15 (docs/experiments.md, "chairs3d: a mirror and a stretch in the invariance term"): pilot A's recipe
+# with the invariance term, whose moves also mirror (--invariant-mirror) and stretch (--invariant-stretch) G's
+# images (two trainings side by side). Each run was stopped with SIGTERM; --steps is where it stopped.
+CHAIRS_A_MS=(--lambda-invariant 1 --invariant-mirror)
+{
+  echo "run chairs-A-inv1-mirror-s0 ${CHAIRS_A[*]} --codes cat:12,cont:3 ${CHAIRS_A_MS[*]} --steps 8429"
+  echo "run chairs-circ1-inv1-mirror-s0 ${CHAIRS_A[*]} --codes cat:12,circ:1,cont:2 --lambda-circ 1 ${CHAIRS_A_MS[*]} --steps 3810"
+  echo "run chairs-A-inv1-mirror-stretch-s0 ${CHAIRS_A[*]} --codes cat:12,cont:3 ${CHAIRS_A_MS[*]} --invariant-stretch 0.3 --steps 12814"
+  echo "run chairs-cont2-inv1-mirror-stretch-s0 ${CHAIRS_A[*]} --codes cat:12,cont:2 ${CHAIRS_A_MS[*]} --invariant-stretch 0.3 --steps 8766"
+  echo "run chairs-A-inv1-mirror-stretch-s1 ${CHAIRS_A[*]} --codes cat:12,cont:3 ${CHAIRS_A_MS[*]} --invariant-stretch 0.3 --seed 1 --steps 10394"
+  echo "run chairs-A-cr2-inv1-mirror-stretch-s0 ${CHAIRS_A[*]} --codes cat:12,cont:3 ${CHAIRS_A_MS[*]} --invariant-stretch 0.3 ${CHAIRS_A_CR[*]} --steps 7072"
+  echo "run chairs-A-inv1-mirror-stretch-s2 ${CHAIRS_A[*]} --codes cat:12,cont:3 ${CHAIRS_A_MS[*]} --invariant-stretch 0.3 --seed 2 --steps 10082"
+  echo "run chairs-A-l05-inv1-mirror-stretch-s0 ${CHAIRS_A[*]} --codes cat:12,cont:3 ${CHAIRS_A_MS[*]} --invariant-stretch 0.3 --lambda-cont 0.5 --steps 6814"
+} | xargs -P "$JOBS" -I{} bash -c {}
+MS_RUNS="chairs-A-inv1-mirror-s0 chairs-circ1-inv1-mirror-s0 chairs-A-inv1-mirror-stretch-s0 chairs-cont2-inv1-mirror-stretch-s0
+  chairs-A-inv1-mirror-stretch-s1 chairs-A-cr2-inv1-mirror-stretch-s0 chairs-A-inv1-mirror-stretch-s2 chairs-A-l05-inv1-mirror-stretch-s0"
+for run in $MS_RUNS; do
+  "$PY" scripts/generator_factors.py "runs/$run" --reader runs/chairs3d-reader.pt
+done
+"$BIN" traverse runs/chairs-A-inv1-mirror-stretch-s0 --out runs/chairs-A-inv1-mirror-stretch-s0/figures --columns 9 --scale 1
+mkdir -p docs/figures/chairs-A-inv1-mirror-stretch-s0
+cp runs/chairs-A-inv1-mirror-stretch-s0/figures/traverse_c{2,3}.png docs/figures/chairs-A-inv1-mirror-stretch-s0/
+# shellcheck disable=SC2086
+"$PY" scripts/summarize_factors.py $(printf 'runs/%s ' $MS_RUNS) --factors style,azimuth,width
