@@ -62,7 +62,7 @@ def test_the_invariance_term_needs_a_categorical_code_and_a_weight(setting):
     assert with_moves.item() > plain.item()  # minus a (negative) log-likelihood: the loss grows
 
 
-def test_with_the_mirror_the_invariance_moves_mirror_some_images_and_the_settings_need_the_term(setting, quick_config):
+def test_the_invariance_moves_mirror_and_stretch_when_asked_and_those_settings_need_the_term(setting, quick_config):
     from infogan.config import ConfigError
 
     spec = setting[0]
@@ -73,6 +73,10 @@ def test_with_the_mirror_the_invariance_moves_mirror_some_images_and_the_setting
     torch.manual_seed(0)
     plain = Objective(TrainConfig(lambda_invariant=1), spec).random_moves(64, (28, 28), "cpu")
     assert torch.all(torch.sign(plain[:, 14, 27, 0] - plain[:, 14, 0, 0]) > 0)
+    torch.manual_seed(0)
+    stretched = Objective(TrainConfig(lambda_invariant=1, invariant_stretch=0.3), spec).random_moves(64, (28, 28), "cpu")
+    ratio = (stretched[:, 14, 27, 0] - stretched[:, 14, 0, 0]) / (plain[:, 14, 27, 0] - plain[:, 14, 0, 0])  # input span of a row: 1 / stretch
+    assert ratio.min() >= 1 / 1.3 - 1e-4 and ratio.max() <= 1 / 0.7 + 1e-4 and ratio.max() - ratio.min() > 0.3
     with pytest.raises(ConfigError, match="invariant_mirror widens the invariance term, which is off"):
         quick_config(lambda_invariant=0, invariant_mirror=True).validate()
     with pytest.raises(ConfigError, match="invariant_stretch widens the invariance term, which is off"):
