@@ -86,6 +86,73 @@ def test_the_invariance_moves_mirror_and_stretch_when_asked_and_those_settings_n
             quick_config(invariant_stretch=stretch).validate()
 
 
+class SideReader(torch.nn.Module):
+    """A D whose Q reads its one continuous code (Gaussian, std 1) as the image's right half minus
+    its left half (a sided trait, which a mirror negates) plus its overall brightness (a kept one)."""
+
+    def __init__(self, sided: float, kept: float):
+        super().__init__()
+        self.sided, self.kept = sided, kept
+
+    def forward(self, images, detach_q=False):
+        half = images.shape[-1] // 2
+        side = images[..., half:].mean(dim=(1, 2, 3)) - images[..., :half].mean(dim=(1, 2, 3))
+        mean = self.sided * side + self.kept * images.mean(dim=(1, 2, 3))
+        return torch.zeros(len(images)), torch.stack([mean, torch.zeros_like(mean)], 1)
+
+
+def images_of(values: torch.Tensor, sided: bool) -> torch.Tensor:
+    """4x4 images whose right half minus left half (sided) or whose brightness (kept) is the value."""
+    images = torch.zeros(len(values), 1, 4, 4)
+    if sided:
+        images[..., 2:] = values[:, None, None, None]
+    else:
+        images[...] = values[:, None, None, None]
+    return images
+
+
+@pytest.mark.parametrize("sided", [False, True])
+def test_the_mirror_parity_term_finds_which_codes_a_mirror_keeps_and_which_it_reflects(sided):
+    spec = LatentSpec.parse("cont:1", noise=0)
+    values = torch.linspace(-1, 1, 9)
+    codes, fake = {"c1": values}, images_of(values, sided)
+    D = SideReader(sided=1.0, kept=0.0) if sided else SideReader(sided=0.0, kept=1.0)  # Q reads c exactly
+    config = TrainConfig(codes="cont:1", noise=0, lambda_cont=0.5, lambda_invariant=0, mirror_parity=3.0)
+    objective = Objective(config, spec)
+    term, parities = objective.mirror_parity(D, fake, codes)
+    assert objective.parity_names == ["parity_c1"] and parities["parity_c1"].item() == (-1.0 if sided else 1.0)
+    exact = -0.5 * math.log(2 * math.pi)  # log Q of a code read exactly with std 1
+    assert term.item() == pytest.approx(3.0 * 0.5 * exact, rel=1e-6)
+    plain = Objective(TrainConfig(codes="cont:1", noise=0, lambda_cont=0.5, lambda_invariant=0), spec)
+    loss, logged = objective.discriminator_loss(D, fake, fake, codes)
+    assert loss.item() == pytest.approx(plain.discriminator_loss(D, fake, fake, codes)[0].item() - term.item(), rel=1e-6)
+    assert set(logged) == {"c1", "parity_c1"}
+    g_loss = objective.generator_loss(D, fake, codes)
+    assert g_loss.item() == pytest.approx(plain.generator_loss(D, fake, codes).item() - term.item(), rel=1e-6)
+
+
+def test_a_code_that_both_widens_and_turns_fits_neither_parity_of_the_mirror():
+    spec = LatentSpec.parse("cont:1", noise=0)
+    values = torch.linspace(-1, 1, 9)
+    mixed = 0.5 * images_of(values, sided=True) + 0.5 * images_of(values, sided=False)
+    D = SideReader(sided=1.0, kept=2 / 3)  # side v/2, brightness 3v/4: Q reads v exactly
+    objective = Objective(TrainConfig(codes="cont:1", noise=0, lambda_cont=1.0, lambda_invariant=0, mirror_parity=1.0), spec)
+    plain_log_q = spec.log_q(D(mixed)[1], {"c1": values})["c1"].mean()
+    term, _ = objective.mirror_parity(D, mixed, {"c1": values})
+    assert plain_log_q.item() == pytest.approx(-0.5 * math.log(2 * math.pi), rel=1e-6)
+    assert term.item() < plain_log_q.item() - 0.1  # mirrored, Q reads -v/2 + v/2 = 0: neither v nor -v
+
+
+def test_the_mirror_parity_term_needs_a_continuous_code_and_a_weight_of_at_least_zero(quick_config):
+    from infogan.config import ConfigError
+
+    with pytest.raises(ConfigError, match="mirror_parity acts on continuous codes, and --codes cat:4 has none"):
+        quick_config(codes="cat:4", mirror_parity=1.0).validate()
+    with pytest.raises(ConfigError, match="mirror_parity must be >= 0"):
+        quick_config(mirror_parity=-1.0).validate()
+    assert Objective(TrainConfig(), LatentSpec.parse("cat:4,cont:2", noise=3)).parity_names == []
+
+
 def test_an_uninformative_q_scores_minus_the_entropy_of_a_categorical_code():
     spec = LatentSpec.parse("cat:4", noise=0)
     uniform_logits = torch.zeros(5, 4)

@@ -54,6 +54,7 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     add("--lambda-invariant", type=float, default=S, help="weight of Q recognising the categorical code through small random rotations/shifts/scalings of G's images; 0 = the paper's objective (default 1)")
     add("--invariant-mirror", dest="invariant_mirror", action="store_true", default=S, help="the invariance term's moves also mirror half of G's images left to right, so that a category cannot stand for the side an object faces; for mirror-symmetric classes such as chairs3d's styles (default off)")
     add("--invariant-stretch", type=float, default=S, metavar="S", help="the invariance term's moves also stretch G's images along their rows by a factor within 1 +- S, so that a category cannot stand for how wide an object is (default 0 = off)")
+    add("--mirror-parity", type=float, default=S, metavar="W", help="weight of Q reading each continuous code from G's images mirrored left to right, as the code itself (a mirror-symmetric trait such as width) or reflected (a sided one such as which way an object turns), whichever fits better: a code cannot do both (default 0 = off)")
     add("--lambda-real", type=float, default=S, help="weight of a balanced-clustering term for Q's category on real images (default 0)")
     add("--info-in-d", dest="info_in_d", action="store_true", default=S, help="D's loss also maximises the information term (default)")
     add("--no-info-in-d", dest="info_in_d", action="store_false", default=S, help="only Q's head and G learn the information term")

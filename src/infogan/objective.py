@@ -5,7 +5,9 @@ trunk learns it when ``info_in_d``; Q's head learns it either way, with D's opti
 official code). G's loss: the non-saturating GAN loss minus ``info_weight_g * lambda * log Q(c|x)``.
 Both add the optional invariance term (Q recognises the categorical codes through small random
 rotations, shifts and scalings of G's images, optionally also left-right mirrors and horizontal
-stretches) and the optional balanced-clustering term on real images (D's loss only).
+stretches), the optional mirror-parity term (Q reads every continuous code from G's images mirrored
+left to right, as the code itself or reflected, whichever fits: no code both widens and turns an
+object) and the optional balanced-clustering term on real images (D's loss only).
 InfoGAN-CR's contrastive term (``cr_weight``): G makes pairs of images that share one code's value
 (and the noise); a classifier learns which code they share, and G lowers the same cross-entropy, so
 that each code changes the image in its own recognisable way.
@@ -42,6 +44,8 @@ class Objective:
             [torch.full((width,), kind in perturbed) for width, kind in zip(widths, ["noise"] + [code.kind for code in spec.codes])]
         )  # which of G's input columns the Hessian penalty perturbs
         self.invariance = bool(config.lambda_invariant and self.categorical)
+        self.parity_codes = [code for code in spec.codes if code.kind == "cont"] if config.mirror_parity else []
+        self.parity_names = [f"parity_{code.name}" for code in self.parity_codes]  # logged after the codes' bounds
 
     def random_moves(self, n: int, size, device) -> torch.Tensor | None:
         """Sampling grids of the invariance term's random moves for a batch of ``n`` (None when off)."""
@@ -62,8 +66,27 @@ class Objective:
         slices = self.spec.split_q_output(q_output)
         return sum(code.log_q(slices[code.name], codes[code.name]).mean() for code in self.categorical)
 
+    def mirror_parity(self, D, fake, codes, detach_q=False) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        """The mirror-parity term: Q reads each continuous code from G's images mirrored left to right,
+        either as the code itself (a trait a mirror keeps: width) or reflected about the middle of its
+        range (a sided one: which way an object turns), whichever fits the batch better. A code that
+        both widens and turns fits neither. Returns the weighted term and each code's parity (+1: kept,
+        -1: reflected)."""
+        with self.autocast:
+            q_mirrored = D(self.seen_by_d(torch.flip(fake, dims=[-1])), detach_q=detach_q)[1]
+        slices = self.spec.split_q_output(q_mirrored)
+        term, parities = 0.0, {}
+        for code, name in zip(self.parity_codes, self.parity_names):
+            values = codes[code.name]
+            kept = code.log_q(slices[code.name], values).mean()
+            reflected = code.log_q(slices[code.name], code.low + code.high - values).mean()
+            term = term + self.weights[code.name] * torch.maximum(kept, reflected)
+            parities[name] = torch.where(kept >= reflected, 1.0, -1.0).detach()
+        return self.config.mirror_parity * term, parities
+
     def discriminator_loss(self, D, real, fake, codes, moves=None) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
-        """D's (and Q's) loss on a real and a (detached) fake batch; also each code's mean log Q."""
+        """D's (and Q's) loss on a real and a (detached) fake batch; also each code's mean log Q (and,
+        with the mirror-parity term, each continuous code's parity, under ``parity_names``)."""
         detach_q = not self.config.info_in_d
         with self.autocast:
             d_real, q_real = D(self.seen_by_d(real), detach_q=detach_q)
@@ -74,6 +97,9 @@ class Objective:
             with self.autocast:
                 q_moved = D(self.seen_by_d(apply_grid(fake, moves)), detach_q=detach_q)[1]
             info = info + self.config.lambda_invariant * self.categorical_log_q(q_moved, codes)
+        if self.parity_codes:
+            parity_term, parities = self.mirror_parity(D, fake, codes, detach_q)
+            info, log_q = info + parity_term, {**log_q, **parities}
         if self.config.lambda_real:
             real_slices = self.spec.split_q_output(q_real)
             info = info + self.config.lambda_real * sum(c.batch_information(real_slices[c.name]) for c in self.categorical)
@@ -88,6 +114,8 @@ class Objective:
             with self.autocast:
                 q_moved = D(self.seen_by_d(apply_grid(fake, moves)))[1]
             info = info + self.config.lambda_invariant * self.categorical_log_q(q_moved, codes)
+        if self.parity_codes:
+            info = info + self.mirror_parity(D, fake, codes)[0]
         return F.softplus(-d_fake).mean() - self.config.info_weight_g * info
 
     @staticmethod

@@ -307,7 +307,7 @@ def train_in_world(config: TrainConfig, out: Path, state: dict | None, world: di
     real_spread = pixel_spread(data.to_unit_range(train_set.images(spread_sample.numpy()), device)).clamp_min(1e-12)
     batches_per_epoch = n_train // batch
     order_epoch, order = -1, None
-    logged = ["loss_d", "loss_g", *(f"mi_{name}" for name in entropies), *(["loss_cr"] if classifier else []),
+    logged = ["loss_d", "loss_g", *(f"mi_{name}" for name in entropies), *objective.parity_names, *(["loss_cr"] if classifier else []),
               *(["hessian"] if config.hessian_weight else []), *(["noise_ratio"] if config.mode_seeking else []), "image_spread"]
     window_sum = torch.zeros(len(logged), dtype=torch.float64, device=device)  # summed on the device: no sync per update
     window_steps, window_start = 0, time.perf_counter()
