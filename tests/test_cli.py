@@ -170,11 +170,13 @@ def test_the_mirror_and_stretch_flags_reach_the_run_and_without_the_invariance_t
 
 def test_the_mirror_parity_flag_reaches_the_run_and_its_log_and_without_a_continuous_code_is_a_one_line_error(tiny_data_root, tmp_path, capsys):
     assert main(train_args(tiny_data_root, tmp_path / "run", "--steps", "4", "--batch-size", "8", "--eval-every", "0",
-                           "--log-every", "2", "--mirror-parity", "0.5")) == 0
-    assert json.loads((tmp_path / "run" / "config.json").read_text())["mirror_parity"] == 0.5
+                           "--log-every", "1", "--mirror-parity", "0.5", "--mirror-parity-start", "2")) == 0
+    settings = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert settings["mirror_parity"] == 0.5 and settings["mirror_parity_start"] == 2
     rows = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
     logged = [row for row in rows if "loss_d" in row]
-    assert len(logged) == 2 and all(-1 <= row[f"parity_{name}"] <= 1 for row in logged for name in ("c2", "c3"))
+    assert len(logged) == 4 and all(row[f"parity_{name}"] == 0 for row in logged[:2] for name in ("c2", "c3"))  # updates 0, 1: not yet on
+    assert all(row[f"parity_{name}"] in (-1, 1) for row in logged[2:] for name in ("c2", "c3"))  # updates 2, 3: each code chose
     assert "parity_c1" not in logged[0]  # the categorical code has its own mirror: --invariant-mirror
     capsys.readouterr()
     assert main(train_args(tiny_data_root, tmp_path / "cat", "--codes", "cat:10", "--batch-size", "8", "--mirror-parity", "1")) == 2

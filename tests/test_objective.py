@@ -124,11 +124,14 @@ def test_the_mirror_parity_term_finds_which_codes_a_mirror_keeps_and_which_it_re
     exact = -0.5 * math.log(2 * math.pi)  # log Q of a code read exactly with std 1
     assert term.item() == pytest.approx(3.0 * 0.5 * exact, rel=1e-6)
     plain = Objective(TrainConfig(codes="cont:1", noise=0, lambda_cont=0.5, lambda_invariant=0), spec)
-    loss, logged = objective.discriminator_loss(D, fake, fake, codes)
+    loss, logged = objective.discriminator_loss(D, fake, fake, codes, mirror=True)
     assert loss.item() == pytest.approx(plain.discriminator_loss(D, fake, fake, codes)[0].item() - term.item(), rel=1e-6)
-    assert set(logged) == {"c1", "parity_c1"}
-    g_loss = objective.generator_loss(D, fake, codes)
+    assert set(logged) == {"c1", "parity_c1"} and logged["parity_c1"].item() == parities["parity_c1"].item()
+    g_loss = objective.generator_loss(D, fake, codes, mirror=True)
     assert g_loss.item() == pytest.approx(plain.generator_loss(D, fake, codes).item() - term.item(), rel=1e-6)
+    before_start = objective.discriminator_loss(D, fake, fake, codes, mirror=False)  # the term off: the plain loss, parity 0
+    assert before_start[0].item() == pytest.approx(plain.discriminator_loss(D, fake, fake, codes)[0].item(), rel=1e-6)
+    assert before_start[1]["parity_c1"].item() == 0.0
 
 
 def test_a_code_that_both_widens_and_turns_fits_neither_parity_of_the_mirror():
@@ -143,9 +146,19 @@ def test_a_code_that_both_widens_and_turns_fits_neither_parity_of_the_mirror():
     assert term.item() < plain_log_q.item() - 0.1  # mirrored, Q reads -v/2 + v/2 = 0: neither v nor -v
 
 
+def test_the_mirror_parity_term_switches_on_at_its_start_update():
+    spec = LatentSpec.parse("cat:4,cont:2", noise=3)
+    delayed = Objective(TrainConfig(mirror_parity=1.0, mirror_parity_start=100), spec)
+    assert [delayed.mirror_parity_on(step) for step in (0, 99, 100, 5000)] == [False, False, True, True]
+    assert Objective(TrainConfig(mirror_parity=1.0), spec).mirror_parity_on(0)
+    assert not Objective(TrainConfig(), spec).mirror_parity_on(5000)
+
+
 def test_the_mirror_parity_term_needs_a_continuous_code_and_a_weight_of_at_least_zero(quick_config):
     from infogan.config import ConfigError
 
+    with pytest.raises(ConfigError, match="mirror_parity_start delays the mirror-parity term, which is off"):
+        quick_config(mirror_parity_start=100).validate()
     with pytest.raises(ConfigError, match="mirror_parity acts on continuous codes, and --codes cat:4 has none"):
         quick_config(codes="cat:4", mirror_parity=1.0).validate()
     with pytest.raises(ConfigError, match="mirror_parity must be >= 0"):

@@ -40,6 +40,7 @@ class TrainConfig:
     invariant_mirror: bool = False  # the invariance term's moves also mirror half the images: a category cannot be the side an object faces
     invariant_stretch: float = 0.0  # ... and stretch them along the rows within 1 +- this: a category cannot be how wide an object is
     mirror_parity: float = 0.0  # weight of Q reading each continuous code from G's mirrored images as itself or reflected, whichever fits (0: off)
+    mirror_parity_start: int = 0  # the update at which it switches on: from the first, every code chose "itself" on chairs3d and none took the turn
     info_in_d: bool = True  # official code: D's loss also subtracts lambda*L_I, so the shared trunk learns it
     # InfoGAN-CR (Lin et al. 2020): a classifier tells which code two images share; G helps it
     cr_weight: float = 0.0  # the contrastive term's final weight (0: off; InfoGAN-CR's dSprites: 2)
@@ -92,7 +93,7 @@ class TrainConfig:
                 raise ConfigError(f"{name} must be positive, got {getattr(self, name)}")
         if not self.lr_cr > 0:
             raise ConfigError(f"lr_cr must be positive, got {self.lr_cr}")
-        for name in ("lambda_cat", "lambda_cont", "lambda_circ", "lambda_real", "lambda_invariant", "mirror_parity", "info_weight_g", "cr_weight", "cr_start", "cr_ramp",
+        for name in ("lambda_cat", "lambda_cont", "lambda_circ", "lambda_real", "lambda_invariant", "mirror_parity", "mirror_parity_start", "info_weight_g", "cr_weight", "cr_start", "cr_ramp",
                      "hessian_weight", "mode_seeking", "instance_noise", "eval_every", "threads", "checkpoint_minutes"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"{name} must be >= 0, got {getattr(self, name)}")
@@ -101,6 +102,8 @@ class TrainConfig:
         for name in ("invariant_mirror", "invariant_stretch"):
             if getattr(self, name) and not self.lambda_invariant:
                 raise ConfigError(f"{name} widens the invariance term, which is off: set lambda_invariant too")
+        if self.mirror_parity_start and not self.mirror_parity:
+            raise ConfigError("mirror_parity_start delays the mirror-parity term, which is off: set mirror_parity too")
         if self.mirror_parity and not any(code.kind == "cont" for code in self.latent_spec().codes):
             raise ConfigError(f"mirror_parity acts on continuous codes, and --codes {self.codes} has none: add cont:N or set it to 0")
         if self.hessian_noise and not self.hessian_weight:

@@ -84,9 +84,15 @@ class Objective:
             parities[name] = torch.where(kept >= reflected, 1.0, -1.0).detach()
         return self.config.mirror_parity * term, parities
 
-    def discriminator_loss(self, D, real, fake, codes, moves=None) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
-        """D's (and Q's) loss on a real and a (detached) fake batch; also each code's mean log Q (and,
-        with the mirror-parity term, each continuous code's parity, under ``parity_names``)."""
+    def mirror_parity_on(self, step: int) -> bool:
+        """Whether the mirror-parity term acts at update ``step`` (counted in updates, as InfoGAN-CR's
+        schedule, so that --resume --steps does not move it)."""
+        return bool(self.parity_codes) and step >= self.config.mirror_parity_start
+
+    def discriminator_loss(self, D, real, fake, codes, moves=None, mirror=False) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        """D's (and Q's) loss on a real and a (detached) fake batch; also each code's mean log Q and,
+        when the mirror-parity term is set, each continuous code's parity under ``parity_names``
+        (0 before the term switches on; ``mirror``: it acts on this batch)."""
         detach_q = not self.config.info_in_d
         with self.autocast:
             d_real, q_real = D(self.seen_by_d(real), detach_q=detach_q)
@@ -97,15 +103,17 @@ class Objective:
             with self.autocast:
                 q_moved = D(self.seen_by_d(apply_grid(fake, moves)), detach_q=detach_q)[1]
             info = info + self.config.lambda_invariant * self.categorical_log_q(q_moved, codes)
-        if self.parity_codes:
+        if mirror:
             parity_term, parities = self.mirror_parity(D, fake, codes, detach_q)
             info, log_q = info + parity_term, {**log_q, **parities}
+        elif self.parity_codes:
+            log_q = {**log_q, **{name: torch.zeros((), device=fake.device) for name in self.parity_names}}
         if self.config.lambda_real:
             real_slices = self.spec.split_q_output(q_real)
             info = info + self.config.lambda_real * sum(c.batch_information(real_slices[c.name]) for c in self.categorical)
         return F.softplus(-d_real).mean() + F.softplus(d_fake).mean() - info, log_q
 
-    def generator_loss(self, D, fake, codes, moves=None) -> torch.Tensor:
+    def generator_loss(self, D, fake, codes, moves=None, mirror=False) -> torch.Tensor:
         """G's loss against D (whose weights the caller has frozen)."""
         with self.autocast:
             d_fake, q_fake = D(self.seen_by_d(fake))
@@ -114,7 +122,7 @@ class Objective:
             with self.autocast:
                 q_moved = D(self.seen_by_d(apply_grid(fake, moves)))[1]
             info = info + self.config.lambda_invariant * self.categorical_log_q(q_moved, codes)
-        if self.parity_codes:
+        if mirror:
             info = info + self.mirror_parity(D, fake, codes)[0]
         return F.softplus(-d_fake).mean() - self.config.info_weight_g * info
 
