@@ -311,3 +311,30 @@ mkdir -p docs/figures/chairs-A-inv1-mirror-stretch-s0
 cp runs/chairs-A-inv1-mirror-stretch-s0/figures/traverse_c{2,3}.png docs/figures/chairs-A-inv1-mirror-stretch-s0/
 # shellcheck disable=SC2086
 "$PY" scripts/summarize_factors.py $(printf 'runs/%s ' $MS_RUNS) --factors style,azimuth,width
+
+# session 16 (docs/experiments.md, "A mirror-parity term for the continuous codes"): every continuous code is read
+# from G's mirrored images as itself or reflected (--mirror-parity). Each run was stopped with SIGTERM; --steps
+# is where it stopped. Two or three trainings side by side, one torch thread each.
+CHAIRS_A_MSS=(--lambda-invariant 1 --invariant-mirror --invariant-stretch 0.3)
+CHAIRS_A_PARITY=(--mirror-parity 1 --mirror-parity-start 2000)
+{
+  echo "run chairs-cat24-inv1-mirror-stretch-s0 ${CHAIRS_A[*]} --codes cat:24,cont:3 ${CHAIRS_A_MSS[*]} --steps 4995"
+  echo "run chairs-parity1-inv1-mirror-stretch-s0 ${CHAIRS_A[*]} --codes cat:12,cont:3 ${CHAIRS_A_MSS[*]} --mirror-parity 1 --steps 2121"
+  # session 15's best run continued from its last update (12,814), with the term and without it (the control)
+  echo "continue_run chairs-A-inv1-mirror-stretch-s0 chairs-A-inv1-mirror-stretch-s0-parity1-from12814 --mirror-parity 1 --steps 22707"
+  echo "continue_run chairs-A-inv1-mirror-stretch-s0 chairs-A-inv1-mirror-stretch-s0-more-from12814 --steps 22700"
+  echo "continue_run faces-fixed-l20-s1 faces-fixed-l20-s1-parity1-from20000 --mirror-parity 1 --steps 22974"
+  echo "run chairs-parity1from2000-inv1-mirror-stretch-s1 ${CHAIRS_A[*]} --codes cat:12,cont:3 ${CHAIRS_A_MSS[*]} ${CHAIRS_A_PARITY[*]} --seed 1 --steps 10801"
+  echo "run chairs-parity1from2000-inv1-mirror-stretch-s0 ${CHAIRS_A[*]} --codes cat:12,cont:3 ${CHAIRS_A_MSS[*]} ${CHAIRS_A_PARITY[*]} --steps 8894"
+  echo "run chairs-parity1from2000-inv1-mirror-stretch-s2 ${CHAIRS_A[*]} --codes cat:12,cont:3 ${CHAIRS_A_MSS[*]} ${CHAIRS_A_PARITY[*]} --seed 2 --steps 8619"
+  echo "run chairs-cont2-parity1from2000-inv1-mirror-stretch-s0 ${CHAIRS_A[*]} --codes cat:12,cont:2 ${CHAIRS_A_MSS[*]} ${CHAIRS_A_PARITY[*]} --steps 8227"
+} | xargs -P "$JOBS" -I{} bash -c {}
+PARITY_RUNS="chairs-cat24-inv1-mirror-stretch-s0 chairs-parity1-inv1-mirror-stretch-s0 chairs-A-inv1-mirror-stretch-s0-more-from12814
+  chairs-A-inv1-mirror-stretch-s0-parity1-from12814 chairs-parity1from2000-inv1-mirror-stretch-s0 chairs-parity1from2000-inv1-mirror-stretch-s1
+  chairs-parity1from2000-inv1-mirror-stretch-s2 chairs-cont2-parity1from2000-inv1-mirror-stretch-s0"
+for run in $PARITY_RUNS; do
+  "$PY" scripts/generator_factors.py "runs/$run" --reader runs/chairs3d-reader.pt
+done
+# shellcheck disable=SC2086
+"$PY" scripts/summarize_factors.py $(printf 'runs/%s ' $PARITY_RUNS) --factors style,azimuth,width
+"$PY" scripts/summarize_factors.py runs/faces-fixed-l20-s1 runs/faces-fixed-l20-s1-parity1-from20000 --factors azimuth,elevation,lighting,width
