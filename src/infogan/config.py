@@ -40,7 +40,7 @@ class TrainConfig:
     invariant_mirror: bool = False  # the invariance term's moves also mirror half the images: a category cannot be the side an object faces
     invariant_stretch: float = 0.0  # ... and stretch them along the rows within 1 +- this: a category cannot be how wide an object is
     mirror_parity: float = 0.0  # weight of Q reading each continuous code from G's mirrored images as itself or reflected, whichever fits (0: off)
-    mirror_parity_start: int = 0  # the update at which it switches on: from the first, every code chose "itself" on chairs3d and none took the turn
+    mirror_parity_start: int = 0  # the update at which it switches on: from the first, every chairs3d code chose "unchanged" and none took the turn
     info_in_d: bool = True  # official code: D's loss also subtracts lambda*L_I, so the shared trunk learns it
     # InfoGAN-CR (Lin et al. 2020): a classifier tells which code two images share; G helps it
     cr_weight: float = 0.0  # the contrastive term's final weight (0: off; InfoGAN-CR's dSprites: 2)
