@@ -318,7 +318,7 @@ cp runs/chairs-A-inv1-mirror-stretch-s0/figures/traverse_c{2,3}.png docs/figures
 CHAIRS_A_MSS=(--lambda-invariant 1 --invariant-mirror --invariant-stretch 0.3)
 CHAIRS_A_PARITY=(--mirror-parity 1 --mirror-parity-start 2000)
 {
-  echo "run chairs-cat24-inv1-mirror-stretch-s0 ${CHAIRS_A[*]} --codes cat:24,cont:3 ${CHAIRS_A_MSS[*]} --steps 4995"
+  echo "run chairs-cat24-inv1-mirror-stretch-s0 ${CHAIRS_A[*]} --codes cat:24,cont:3 ${CHAIRS_A_MSS[*]} --steps 5016"
   echo "run chairs-parity1-inv1-mirror-stretch-s0 ${CHAIRS_A[*]} --codes cat:12,cont:3 ${CHAIRS_A_MSS[*]} --mirror-parity 1 --steps 2121"
   # session 15's best run continued from its last update (12,814), with the term and without it (the control)
   echo "continue_run chairs-A-inv1-mirror-stretch-s0 chairs-A-inv1-mirror-stretch-s0-parity1-from12814 --mirror-parity 1 --steps 22707"
