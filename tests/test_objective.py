@@ -161,6 +161,8 @@ def test_the_mirror_parity_term_needs_a_continuous_code_and_a_weight_of_at_least
         quick_config(mirror_parity_start=100).validate()
     with pytest.raises(ConfigError, match="mirror_parity acts on continuous codes, and --codes cat:4 has none"):
         quick_config(codes="cat:4", mirror_parity=1.0).validate()
+    with pytest.raises(ConfigError, match="hessian_weight acts on continuous codes, and --codes cat:4 has none"):
+        quick_config(codes="cat:4", hessian_weight=1.0).validate()
     with pytest.raises(ConfigError, match="mirror_parity must be >= 0"):
         quick_config(mirror_parity=-1.0).validate()
     assert Objective(TrainConfig(), LatentSpec.parse("cat:4,cont:2", noise=3)).parity_names == []

@@ -104,8 +104,9 @@ class TrainConfig:
                 raise ConfigError(f"{name} widens the invariance term, which is off: set lambda_invariant too")
         if self.mirror_parity_start and not self.mirror_parity:
             raise ConfigError("mirror_parity_start delays the mirror-parity term, which is off: set mirror_parity too")
-        if self.mirror_parity and not any(code.kind == "cont" for code in self.latent_spec().codes):
-            raise ConfigError(f"mirror_parity acts on continuous codes, and --codes {self.codes} has none: add cont:N or set it to 0")
+        on_continuous = [name for name in ("mirror_parity", "hessian_weight") if getattr(self, name)]
+        if on_continuous and not any(code.kind == "cont" for code in self.latent_spec().codes):
+            raise ConfigError(f"{on_continuous[0]} acts on continuous codes, and --codes {self.codes} has none: add cont:N or set it to 0")
         if self.hessian_noise and not self.hessian_weight:
             raise ConfigError("hessian_noise widens the Hessian penalty, which is off: set hessian_weight too")
         if self.keep < 1:

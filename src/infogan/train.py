@@ -236,8 +236,6 @@ def train_in_world(config: TrainConfig, out: Path, state: dict | None, world: di
     opt_d = torch.optim.Adam(D.parameters(), lr=config.lr_d, betas=(config.beta1, config.beta2), fused=fused)
     opt_g = torch.optim.Adam(G.parameters(), lr=config.lr_g, betas=(config.beta1, config.beta2), fused=fused)
     objective = Objective(config, spec, autocast)
-    if config.hessian_weight and not any(code.kind == "cont" for code in spec.codes):
-        raise ConfigError("--hessian-weight acts on continuous codes, and --codes has none")
     entropies = spec.entropies()
     classifier, opt_cr = None, None
     if config.cr_weight:  # InfoGAN-CR's pair classifier
