@@ -14,7 +14,8 @@ from infogan import TrainConfig, train
 from infogan.checkpoint import CHECKPOINT_NAME, CheckpointError, load_checkpoint, save_checkpoint
 from infogan.config import ConfigError
 from infogan.data import DataError
-from infogan.train import COLLAPSED_SPREAD, image_spread
+from infogan.objective import Objective
+from infogan.train import COLLAPSED_SPREAD, classifier_at_chance, image_spread
 
 # A short run on the synthetic glyphs with the default objective (invariance term included):
 # 100 updates of 32 images take about 30 s on one core. Measured on this data (seeds 0-2):
@@ -320,6 +321,34 @@ def test_an_infogan_cr_run_checkpoints_its_classifier_and_resumes_exactly(tmp_pa
     rows = read_log(tmp_path / "straight")
     assert [row["cr_weight"] for row in rows] == [0.0, 1.0, 1.0, 1.0]  # on from step 2 of 8
     assert rows[0]["loss_cr"] == 0.0 and all(math.isfinite(row["loss_cr"]) and row["loss_cr"] > 0 for row in rows[1:])
+
+
+def test_the_pair_classifier_learns_at_ds_rate_unless_told_and_a_resumed_run_takes_a_new_rate(tmp_path, quick_config):
+    settings = dict(log_every=2, checkpoint_every=4, eval_every=0, cr_weight=1.0, lr_d=3e-4)
+    train(quick_config(steps=4, **settings), tmp_path / "run", progress=False)
+    assert load_checkpoint(tmp_path / "run")["opt_cr"]["param_groups"][0]["lr"] == 3e-4
+    train(quick_config(steps=6, lr_cr=5e-5, **settings), tmp_path / "run", resume=True, progress=False)
+    assert load_checkpoint(tmp_path / "run")["opt_cr"]["param_groups"][0]["lr"] == 5e-5  # not the optimiser state's 3e-4
+
+
+def test_a_pair_classifier_is_at_chance_within_one_percent_of_ln_k_or_above():
+    assert classifier_at_chance(math.log(3), 3) and classifier_at_chance(2.0, 3)
+    assert classifier_at_chance(0.99 * math.log(4) + 1e-9, 4) and not classifier_at_chance(0.98 * math.log(4), 4)
+    assert not classifier_at_chance(0.53, 3)  # a chairs3d classifier at 2e-4, 300 updates in
+
+
+def test_a_pair_classifier_stuck_at_chance_is_warned_about_once(tmp_path, quick_config, monkeypatch):
+    loop = sys.modules["infogan.train"]
+    monkeypatch.setattr(loop, "CHANCE_UPDATES", 6)
+    # the classifier's loss is forced to ln 3 (three codes), while it and G still get a graph to step through
+    monkeypatch.setattr(Objective, "contrastive_loss", lambda self, classifier, first, second, shared:
+                        math.log(3) + 0 * classifier(first, second).sum())
+    config = quick_config(codes="cat:4,cont:2", steps=16, log_every=2, cr_weight=1.0, cr_start=4)
+    with pytest.warns(UserWarning) as caught:
+        train(config, tmp_path / "run", progress=False)
+    stuck = [str(w.message) for w in caught if "at chance" in str(w.message)]
+    assert len(stuck) == 1, stuck
+    assert "for 6 updates up to update 10 " in stuck[0] and "--lr-cr" in stuck[0]  # windows ending at 6, 8 and 10; at 4 it was off
 
 
 # --- collapse --------------------------------------------------------------------------------

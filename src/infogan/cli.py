@@ -62,7 +62,7 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     add("--cr-weight", type=float, default=S, help="InfoGAN-CR: final weight of the contrastive term (pairs sharing one code; default 0 = off)")
     add("--cr-start", type=int, default=S, help="InfoGAN-CR: the update at which the term switches on (default 0)")
     add("--cr-ramp", type=int, default=S, help="InfoGAN-CR: updates over which its weight then rises to --cr-weight (default 0: at once)")
-    add("--lr-cr", type=float, default=S, help="InfoGAN-CR: the pair classifier's learning rate (default 2e-3)")
+    add("--lr-cr", type=float, default=S, help="InfoGAN-CR: the pair classifier's learning rate (default: D's, as InfoGAN-CR)")
     add("--hessian-weight", type=float, default=S, help="weight of the Hessian penalty on the continuous codes in G's loss: no two codes interact (Peebles et al. 2020; default 0 = off)")
     add("--hessian-noise", dest="hessian_noise", action="store_true", default=S, help="the Hessian penalty also perturbs the noise inputs, as Peebles et al. perturb all of z, so that a noise input interacting with a code is penalised too")
     add("--mode-seeking", type=float, default=S, metavar="W", help="weight of the mode-seeking term: images that share their codes must differ by their noise, so G uses the noise for what the codes leave out (Mao et al. 2019; default 0 = off)")
