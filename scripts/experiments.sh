@@ -48,7 +48,7 @@ export -f run continue_run; export BIN
 # in over 500 updates; stopped at 25,002); then a four-code pilot of the azimuth preset
 {
   echo "continue_run faces20k-azimuth-s1 faces-s1-lowlr --steps 24317 --lr-d 5e-5 --lr-g 1.25e-4"
-  echo "continue_run faces20k-azimuth-s1 faces-s1-cr --steps 25002 --cr-weight 2 --cr-start 20000 --cr-ramp 500"
+  echo "continue_run faces20k-azimuth-s1 faces-s1-cr --steps 25002 --cr-weight 2 --cr-start 20000 --cr-ramp 500 --lr-cr 2e-3"
   echo "run faces4-azimuth-s1 --preset faces-azimuth --codes cont:4 --seed 1 --steps 6000 --eval-every 500"
 } | xargs -P "$JOBS" -I{} bash -c {}
 [ -d runs/faces4-azimuth-s1-at6000 ] || cp -r runs/faces4-azimuth-s1 runs/faces4-azimuth-s1-at6000  # the four-code pilot at update 6,000, as the "three more tries" section scores it
@@ -222,7 +222,7 @@ cp -r runs/faces-fixed-l1-s1 runs/faces-fixed-l1-s1-at5000
 run faces4-fixed-l1-s1 --preset faces-azimuth --codes cont:4 --fixed-std --lambda-cont 1 --seed 1 --steps 3264 --eval-every 500 --render-cache
 run faces-l1-s1 --preset faces-azimuth --lambda-cont 1 --seed 1 --steps 4105 --eval-every 500 --render-cache
 "$PY" scripts/generator_factors.py runs/faces-l1-s1 --reader "$READER"
-run faces-cr-s1 --preset faces-azimuth --cr-weight 2 --cr-start 500 --cr-ramp 500 --seed 1 --steps 3293 --eval-every 500 --render-cache
+run faces-cr-s1 --preset faces-azimuth --cr-weight 2 --cr-start 500 --cr-ramp 500 --lr-cr 2e-3 --seed 1 --steps 3293 --eval-every 500 --render-cache
 "$PY" scripts/generator_factors.py runs/faces-cr-s1 --reader "$READER"
 # (resumed alone on both cores from update 4,842: "$BIN" train --resume runs/faces-fixed-l20-s1 --threads 2)
 run faces-fixed-l20-s1 --preset faces-azimuth --fixed-std --lambda-cont 20 --seed 1 --steps 20000 --eval-every 500 --render-cache
@@ -269,7 +269,7 @@ done
 # session 14 (docs/experiments.md, "chairs3d: InfoGAN-CR and the invariance term"): pilot A's recipe with the
 # contrastive term, with the invariance term, with both, and four continuous codes with the contrastive term
 # (two trainings side by side). Each run was stopped with SIGTERM; --steps is where it stopped.
-CHAIRS_A_CR=(--cr-weight 2 --cr-start 250 --cr-ramp 250)
+CHAIRS_A_CR=(--cr-weight 2 --cr-start 250 --cr-ramp 250 --lr-cr 2e-3)  # the default then (now D's rate)
 {
   echo "run chairs-A-cr2-s0 ${CHAIRS_A[*]} --codes cat:12,cont:3 ${CHAIRS_A_CR[*]} --steps 9019"
   echo "run chairs-cont4-cr2-s0 ${CHAIRS_A[*]} --codes cont:4 ${CHAIRS_A_CR[*]} --steps 4276"
