@@ -17,9 +17,16 @@ With --split-by F (a continuous factor), the same shares again within the thirds
 how far the reader puts F from the middle of its range, nearest first (a code that holds width on
 frontal faces but not on turned ones shows here).
 
+With --moves C --across A (two interval codes), how each factor changes, in its own units, when
+C moves from -1 to +1 with everything else fixed, at five values of A: the mean change and the
+mean absolute change over the code settings. A mean absolute change well above the mean's size is
+a change whose direction depends on the other codes (the chairs3d width code turning some
+categories' chairs to the front and others' to the back), which the shares above cannot show.
+
 The reader is trained once per dataset and kept in the --reader file.
 
     python scripts/generator_factors.py runs/faces4-noise10-s1 --reader runs/faces3d-reader.pt [--split-by azimuth]
+    python scripts/generator_factors.py runs/chairs-cont2-s1 --reader runs/chairs3d-reader.pt --moves c3 --across c2
 """
 
 from __future__ import annotations
@@ -107,7 +114,11 @@ def main() -> int:
     parser.add_argument("--n", type=int, default=3000, help="real test images read (default 3000)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--split-by", help="also within thirds of G's images by this continuous factor's distance from its middle")
+    parser.add_argument("--moves", help="an interval code: print what moving it from -1 to +1 does to each factor")
+    parser.add_argument("--across", help="with --moves: another interval code, held at -1, -0.5, 0, 0.5 and 1 in turn")
     args = parser.parse_args()
+    if bool(args.moves) != bool(args.across):
+        parser.error("--moves and --across go together")
     if args.draws < 2:
         parser.error("--draws must be at least 2: the noise's share is the variance between draws")
     torch.set_num_threads(1)
@@ -118,6 +129,10 @@ def main() -> int:
     reader, names = load_or_train_reader(Path(args.reader), model.config.dataset, args.reader_train, args.reader_epochs)
     if args.split_by and args.split_by not in names:
         parser.error(f"--split-by takes one of the continuous factors {', '.join(n for n in names if ' (' not in n)}")
+    interval = [code.name for code in model.spec.codes if code.kind == "cont"]
+    for code in filter(None, (args.moves, args.across)):
+        if code not in interval:
+            parser.error(f"--moves and --across take interval codes of this run ({', '.join(interval) or 'it has none'}), not {code!r}")
 
     test_set = load_dataset(model.config.dataset, "test")
     indices = evaluation_sample(test_set, args.n)
@@ -151,7 +166,27 @@ def main() -> int:
                 continue
             print_shares(model, {name: value[keep] for name, value in codes.items()}, on_fake[keep], on_real[real_third == third],
                          names, args.draws)
+    if args.moves:
+        print_moves(model, reader, names, args.moves, args.across, args.groups, args.seed)
     return 0
+
+
+def print_moves(model, reader: nn.Module, names: list[str], moves: str, across: str, groups: int, seed: int) -> None:
+    """The change in each factor when ``moves`` goes from -1 to +1 (same noise and other codes), at
+    five values of ``across``: mean and mean absolute change over ``groups`` settings."""
+    print(f"\neach factor's change when {moves} moves from -1 to +1, everything else fixed ({groups} settings of the rest):"
+          " mean (mean absolute)")
+    print(f"| {across} | " + " | ".join(names) + " |")
+    print("|---|" + "---|" * len(names))
+    for value in (-1.0, -0.5, 0.0, 0.5, 1.0):
+        ends = []
+        for end in (-1.0, 1.0):
+            noise, codes = model.latents(groups, {across: value, moves: end}, seed=seed)  # the same draws at both ends
+            with torch.no_grad():
+                ends.append(read(reader, generate_in_chunks(model, noise, codes, chunk=500)))
+        change = ends[1] - ends[0]
+        cells = " | ".join(f"{change[:, j].mean():+.2f} ({np.abs(change[:, j]).mean():.2f})" for j in range(len(names)))
+        print(f"| {value:+.1f} | {cells} |")
 
 
 def print_shares(model, codes: dict, on_fake: np.ndarray, on_real: np.ndarray, names: list[str], draws: int,

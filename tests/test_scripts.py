@@ -19,6 +19,7 @@ import generator_factors  # noqa: E402
 import head_outline  # noqa: E402
 import image_spread  # noqa: E402
 import one_skull_depth  # noqa: E402
+import pair_classifier_probe  # noqa: E402
 import refit_encoder  # noqa: E402
 import summarize_factors  # noqa: E402
 import supervised_ceiling  # noqa: E402
@@ -78,6 +79,26 @@ def test_code_robustness_reports_how_much_the_noise_changes_the_images(tmp_path,
     assert lines[header + 1].split() == ["c1", "c2", "c3", "noise", "r"]
     *codes, noise, ratio = (float(cell) for cell in lines[header + 2].split())
     assert noise > 0 and ratio == pytest.approx(noise / (2 / 3), rel=0.15)  # Unif(-1, 1) noises differ by 2/3 on average
+
+
+def test_pair_classifier_probe_prints_each_rates_loss_beside_chance_and_refuses_a_run_with_one_code(tmp_path, quick_config, monkeypatch, capsys):
+    from infogan.train import train
+
+    train(quick_config(codes="cat:4,cont:2", noise=4, steps=2, checkpoint_every=2), tmp_path / "run", progress=False)
+    monkeypatch.setattr(sys, "argv", ["pair_classifier_probe.py", str(tmp_path / "run"), "--lrs", "1e-3,1e-4", "--steps", "60", "--batch", "8"])
+    assert pair_classifier_probe.main() == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "chance = ln 3 = 1.099" in lines[0]
+    assert lines[1] == "| update | lr 0.001 | lr 0.0001 |"
+    rows = [line.split("|")[1:-1] for line in lines[3:]]
+    assert [int(row[0]) for row in rows] == [50, 60]  # every 50 updates and the last
+    assert all(0 < float(cell) < 10 for row in rows for cell in row[1:])
+    train(quick_config(codes="cat:4", noise=4, steps=2, checkpoint_every=2), tmp_path / "one", progress=False)
+    for argv, message in (([str(tmp_path / "one")], "has one code"), ([str(tmp_path / "run"), "--lrs", "fast"], "comma-separated numbers")):
+        monkeypatch.setattr(sys, "argv", ["pair_classifier_probe.py", *argv])
+        with pytest.raises(SystemExit) as stop:
+            pair_classifier_probe.main()
+        assert stop.value.code == 2 and message in capsys.readouterr().err
 
 
 def test_supervised_ceiling_reads_chairs_with_another_networks_trunk(monkeypatch, capsys):
@@ -196,6 +217,22 @@ def test_generator_factors_trains_a_reader_once_and_reads_a_faces_run(tmp_path, 
     with pytest.raises(SystemExit) as stop:
         generator_factors.main()
     assert stop.value.code == 2 and "--split-by takes one of the continuous factors azimuth, elevation, lighting, width" in capsys.readouterr().err
+    monkeypatch.setattr(sys, "argv", [*argv, "--moves", "c1", "--across", "c2"])
+    assert generator_factors.main() == 0
+    moves = capsys.readouterr().out.split("each factor's change when c1 moves from -1 to +1")[1].splitlines()
+    assert moves[1] == "| c2 | azimuth | elevation | lighting | width |"
+    for row, held in zip(moves[3:8], ("-1.0", "-0.5", "+0.0", "+0.5", "+1.0")):
+        cells = row.split("|")[1:-1]
+        assert cells[0].strip() == held and len(cells) == 5
+        for cell in cells[1:]:
+            mean, absolute = (float(part) for part in cell.replace("(", " ").replace(")", " ").split())
+            assert abs(mean) <= absolute + 1e-9  # a mean's size never exceeds the mean absolute change
+    for flags, message in ((["--moves", "c1"], "--moves and --across go together"),
+                           (["--moves", "c1", "--across", "c9"], "interval codes of this run (c1, c2), not 'c9'")):
+        monkeypatch.setattr(sys, "argv", [*argv, *flags])
+        with pytest.raises(SystemExit) as stop:
+            generator_factors.main()
+        assert stop.value.code == 2 and message in capsys.readouterr().err
 
 
 def test_image_spread_reads_a_runs_generator_and_sees_one_repeated_image_as_collapsed(tmp_path, quick_config, monkeypatch, capsys):
