@@ -5,8 +5,9 @@ each of BINS equal-count bins of the factor, which is the score Q would get if i
 scatter around that mean (low: the code follows the factor only over part of its range); and
 |Spearman| with the factor's distance from the middle of its range (high: the code says how far
 from the middle, not which side). Then each code's mean per bin; with --split-by F, each code's
-|Spearman| within the thirds of |F - middle of its range|; with --within F (a discrete factor such as
-faces3d's identity), each code's |Spearman| after its mean within each value of F is taken away,
+|Spearman| and its mean within the thirds of |F - middle of its range| (a mean that shifts from
+third to third pulls the score over all images below the score within each); with --within F (a
+discrete factor such as faces3d's identity), each code's |Spearman| after its mean within each value of F is taken away,
 which is how high the score would be if Q's reading did not shift with that factor.
 
     python scripts/factor_profile.py runs/faces20k-azimuth-s1 --factor azimuth [--n 3000]
@@ -98,6 +99,10 @@ def main() -> int:
         for name, estimate in codes.items():
             cells = [abs(rank_correlation(estimate[keep], values[keep])) for keep in thirds]
             print(f"| {name} | " + " | ".join(f"{cell:.2f}" for cell in cells) + " |")
+        print("\n| code | its mean within the same thirds: first | second | last |")
+        print("|---|---|---|---|")
+        for name, estimate in codes.items():
+            print(f"| {name} | " + " | ".join(f"{estimate[keep].mean():+.2f}" for keep in thirds) + " |")
     if args.within:
         groups = all_values[:, names.index(args.within)]
         print(f"\n| code | {args.factor} | with its mean within each {args.within} taken away |")

@@ -66,6 +66,15 @@ def test_factor_profile_scores_a_faces_run_within_identities(tmp_path, monkeypat
     rows = [line for line in out.splitlines() if line.startswith("| c") and line.count("|") == 4]
     assert [row.split("|")[1].strip() for row in rows[-2:]] == ["c1", "c2"]
     assert all(0.0 <= float(cell) <= 1.0 for row in rows[-2:] for cell in row.split("|")[2:4])
+    monkeypatch.setattr(sys, "argv", ["factor_profile.py", str(run), "--factor", "width", "--split-by", "azimuth", "--n", "300"])
+    assert factor_profile.main() == 0
+    out = capsys.readouterr().out
+    bins, thirds = out.split("\n\n")[1], out.split("| code | its mean within the same thirds: first | second | last |")[1]
+    for code in ("c1", "c2"):
+        bin_means = [float(row.split("|")[2 + int(code[1]) - 1]) for row in bins.splitlines()[2:]]
+        third_means = [float(cell) for cell in next(row for row in thirds.splitlines() if row.startswith(f"| {code} ")).split("|")[2:5]]
+        # equal-count bins and thirds: both sets of means average to the code's mean over all images
+        assert np.mean(third_means) == pytest.approx(np.mean(bin_means), abs=0.02)
 
 
 def test_code_robustness_reports_how_much_the_noise_changes_the_images(tmp_path, quick_config, monkeypatch, capsys):
