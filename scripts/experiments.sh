@@ -338,3 +338,28 @@ done
 # shellcheck disable=SC2086
 "$PY" scripts/summarize_factors.py $(printf 'runs/%s ' $PARITY_RUNS) --factors style,azimuth,width
 "$PY" scripts/summarize_factors.py runs/faces-fixed-l20-s1 runs/faces-fixed-l20-s1-parity1-from20000 --factors azimuth,elevation,lighting,width
+
+# session 17 (docs/experiments.md, "Two codes for the chairs on three seeds, a fix to InfoGAN-CR's classifier, and where
+# the width code fails"): session 16's cont:2 recipe on more seeds and for longer, InfoGAN-CR's term with a classifier
+# that learns, and a binary code for front against back. Each run was stopped with SIGTERM; --steps is where it stopped.
+CHAIRS_CONT2=(${CHAIRS_A[*]} --codes cat:12,cont:2 ${CHAIRS_A_MSS[*]} ${CHAIRS_A_PARITY[*]})
+{
+  echo "continue_run chairs-cont2-parity1from2000-inv1-mirror-stretch-s0 chairs-cont2-s0-cr2-lrcr2e-3-from8227 --cr-weight 2 --cr-start 8227 --cr-ramp 1000 --lr-cr 2e-3 --steps 9683"
+  echo "continue_run chairs-cont2-parity1from2000-inv1-mirror-stretch-s0 chairs-cont2-s0-cr2-from8227 --cr-weight 2 --cr-start 8227 --cr-ramp 1000 --lr-cr 2e-4 --steps 12451"
+  echo "continue_run chairs-cont2-parity1from2000-inv1-mirror-stretch-s0 chairs-cont2-s0-more-from8227 --steps 13752"
+  echo "run chairs-cont2-parity1from2000-inv1-mirror-stretch-s1 ${CHAIRS_CONT2[*]} --seed 1 --steps 13752"
+  echo "run chairs-cont2-parity1from2000-inv1-mirror-stretch-s2 ${CHAIRS_CONT2[*]} --seed 2 --steps S2STEPS"
+  echo "run chairs-cat2-cont2-parity1from2000-inv1-mirror-stretch-s0 ${CHAIRS_A[*]} --codes cat:12,cat:2,cont:2 ${CHAIRS_A_MSS[*]} ${CHAIRS_A_PARITY[*]} --steps 7174"
+} | xargs -P "$JOBS" -I{} bash -c {}
+continue_run chairs-cont2-s0-more-from8227 chairs-cont2-s0-long --steps LONGSTEPS
+"$PY" scripts/pair_classifier_probe.py runs/chairs-cont2-parity1from2000-inv1-mirror-stretch-s0 --lrs 2e-3,2e-4
+"$PY" scripts/pair_classifier_probe.py runs/faces-fixed-l20-s1 --lrs 2e-3,2e-4
+CONT2_RUNS="chairs-cont2-s0-more-from8227 chairs-cont2-s0-cr2-from8227 chairs-cont2-parity1from2000-inv1-mirror-stretch-s1
+  chairs-cont2-parity1from2000-inv1-mirror-stretch-s2 chairs-cont2-s0-long"
+for run in chairs-cont2-parity1from2000-inv1-mirror-stretch-s0 $CONT2_RUNS; do
+  "$PY" scripts/factor_profile.py "runs/$run" --factor width --split-by azimuth
+  "$PY" scripts/generator_factors.py "runs/$run" --reader runs/chairs3d-reader.pt --moves c3 --across c2
+done
+"$PY" scripts/generator_factors.py runs/chairs-cat2-cont2-parity1from2000-inv1-mirror-stretch-s0 --reader runs/chairs3d-reader.pt
+# shellcheck disable=SC2086
+"$PY" scripts/summarize_factors.py $(printf 'runs/%s ' $CONT2_RUNS chairs-cat2-cont2-parity1from2000-inv1-mirror-stretch-s0) --factors style,azimuth,width

@@ -252,14 +252,14 @@ def train_in_world(config: TrainConfig, out: Path, state: dict | None, world: di
     opt_g = torch.optim.Adam(G.parameters(), lr=config.lr_g, betas=(config.beta1, config.beta2), fused=fused)
     objective = Objective(config, spec, autocast)
     entropies = spec.entropies()
-    classifier, opt_cr = None, None
+    classifier, opt_cr, lr_cr = None, None, config.lr_cr or config.lr_d  # the classifier learns at D's rate unless told
     if config.cr_weight:  # InfoGAN-CR's pair classifier
         classifier = PairClassifier(len(spec.codes), config.leaky_slope, model.network).to(device)
         init_weights(classifier)
-        opt_cr = torch.optim.Adam(classifier.parameters(), lr=config.lr_cr or config.lr_d, betas=(config.beta1, config.beta2))
+        opt_cr = torch.optim.Adam(classifier.parameters(), lr=lr_cr, betas=(config.beta1, config.beta2))
 
     step, elapsed = restore(state, G, D, opt_d, opt_g, device, classifier, opt_cr) if state is not None else (0, 0.0)
-    for optimizer, lr in ((opt_d, config.lr_d), (opt_g, config.lr_g), *([(opt_cr, config.lr_cr or config.lr_d)] if opt_cr else [])):
+    for optimizer, lr in ((opt_d, config.lr_d), (opt_g, config.lr_g), *([(opt_cr, lr_cr)] if opt_cr else [])):
         for group in optimizer.param_groups:
             group["lr"] = lr  # a resumed run may take new learning rates (the cure for a diverged one)
     saved_step = step if state is not None else None
