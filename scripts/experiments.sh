@@ -348,10 +348,10 @@ CHAIRS_CONT2=(${CHAIRS_A[*]} --codes cat:12,cont:2 ${CHAIRS_A_MSS[*]} ${CHAIRS_A
   echo "continue_run chairs-cont2-parity1from2000-inv1-mirror-stretch-s0 chairs-cont2-s0-cr2-from8227 --cr-weight 2 --cr-start 8227 --cr-ramp 1000 --lr-cr 2e-4 --steps 12451"
   echo "continue_run chairs-cont2-parity1from2000-inv1-mirror-stretch-s0 chairs-cont2-s0-more-from8227 --steps 13752"
   echo "run chairs-cont2-parity1from2000-inv1-mirror-stretch-s1 ${CHAIRS_CONT2[*]} --seed 1 --steps 13752"
-  echo "run chairs-cont2-parity1from2000-inv1-mirror-stretch-s2 ${CHAIRS_CONT2[*]} --seed 2 --steps S2STEPS"
+  echo "run chairs-cont2-parity1from2000-inv1-mirror-stretch-s2 ${CHAIRS_CONT2[*]} --seed 2 --steps 12707"
   echo "run chairs-cat2-cont2-parity1from2000-inv1-mirror-stretch-s0 ${CHAIRS_A[*]} --codes cat:12,cat:2,cont:2 ${CHAIRS_A_MSS[*]} ${CHAIRS_A_PARITY[*]} --steps 7174"
 } | xargs -P "$JOBS" -I{} bash -c {}
-continue_run chairs-cont2-s0-more-from8227 chairs-cont2-s0-long --steps LONGSTEPS
+continue_run chairs-cont2-s0-more-from8227 chairs-cont2-s0-long --steps 24106
 "$PY" scripts/pair_classifier_probe.py runs/chairs-cont2-parity1from2000-inv1-mirror-stretch-s0 --lrs 2e-3,2e-4
 "$PY" scripts/pair_classifier_probe.py runs/faces-fixed-l20-s1 --lrs 2e-3,2e-4
 CONT2_RUNS="chairs-cont2-s0-more-from8227 chairs-cont2-s0-cr2-from8227 chairs-cont2-parity1from2000-inv1-mirror-stretch-s1
