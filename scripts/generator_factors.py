@@ -26,7 +26,7 @@ categories' chairs to the front and others' to the back), which the shares above
 The reader is trained once per dataset and kept in the --reader file.
 
     python scripts/generator_factors.py runs/faces4-noise10-s1 --reader runs/faces3d-reader.pt [--split-by azimuth]
-    python scripts/generator_factors.py runs/chairs-cont2-s1 --reader runs/chairs3d-reader.pt --moves c3 --across c2
+    python scripts/generator_factors.py runs/chairs-cont2-parity1from2000-inv1-mirror-stretch-s1 --reader runs/chairs3d-reader.pt --moves c3 --across c2
 """
 
 from __future__ import annotations
@@ -119,6 +119,8 @@ def main() -> int:
     args = parser.parse_args()
     if bool(args.moves) != bool(args.across):
         parser.error("--moves and --across go together")
+    if args.moves and args.moves == args.across:
+        parser.error("--moves and --across take two different codes")
     if args.draws < 2:
         parser.error("--draws must be at least 2: the noise's share is the variance between draws")
     torch.set_num_threads(1)

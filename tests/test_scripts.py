@@ -237,6 +237,7 @@ def test_generator_factors_trains_a_reader_once_and_reads_a_faces_run(tmp_path, 
             mean, absolute = (float(part) for part in cell.replace("(", " ").replace(")", " ").split())
             assert abs(mean) <= absolute + 1e-9  # a mean's size never exceeds the mean absolute change
     for flags, message in ((["--moves", "c1"], "--moves and --across go together"),
+                           (["--moves", "c1", "--across", "c1"], "two different codes"),
                            (["--moves", "c1", "--across", "c9"], "interval codes of this run (c1, c2), not 'c9'")):
         monkeypatch.setattr(sys, "argv", [*argv, *flags])
         with pytest.raises(SystemExit) as stop:
