@@ -7,8 +7,9 @@ scatter around that mean (low: the code follows the factor only over part of its
 from the middle, not which side). Then each code's mean per bin; with --split-by F, each code's
 |Spearman| and its mean within the thirds of |F - middle of its range| (a mean that shifts from
 third to third pulls the score over all images below the score within each); with --within F (a
-discrete factor such as faces3d's identity), each code's |Spearman| after its mean within each value of F is taken away,
-which is how high the score would be if Q's reading did not shift with that factor.
+discrete factor such as faces3d's identity), each code's |Spearman| after its mean within each
+value of F is taken away, which is how high the score would be if Q's reading did not shift with
+that factor.
 
     python scripts/factor_profile.py runs/faces20k-azimuth-s1 --factor azimuth [--n 3000]
     python scripts/factor_profile.py runs/faces20k-azimuth-s1 --factor width --split-by azimuth
