@@ -15,7 +15,6 @@ import argparse
 import math
 
 import torch
-import torch.nn.functional as F
 
 from infogan.model import InfoGAN
 from infogan.networks import PairClassifier, init_weights
@@ -38,7 +37,7 @@ def probe(model: InfoGAN, lr: float, steps: int, batch: int, seed: int) -> list[
         first, second, shared = objective.contrastive_pairs(batch)
         with torch.no_grad():
             images = model.generator(torch.cat([first, second]))
-        loss = F.cross_entropy(classifier(*images.split(batch)), shared)
+        loss = objective.contrastive_loss(classifier, *images.split(batch), shared)  # the loss training uses
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
