@@ -168,7 +168,7 @@ def test_the_mirror_and_stretch_flags_reach_the_run_and_without_the_invariance_t
     assert not (tmp_path / "off").exists()
 
 
-def test_the_mirror_parity_flag_reaches_the_run_and_its_log_and_without_a_continuous_code_is_a_one_line_error(tiny_data_root, tmp_path, capsys):
+def test_the_mirror_parity_flag_reaches_the_run_and_its_log_and_without_a_continuous_or_angle_code_is_a_one_line_error(tiny_data_root, tmp_path, capsys):
     assert main(train_args(tiny_data_root, tmp_path / "run", "--steps", "4", "--batch-size", "8", "--eval-every", "0",
                            "--log-every", "1", "--mirror-parity", "0.5", "--mirror-parity-start", "2")) == 0
     settings = json.loads((tmp_path / "run" / "config.json").read_text())
@@ -180,8 +180,12 @@ def test_the_mirror_parity_flag_reaches_the_run_and_its_log_and_without_a_contin
     assert "parity_c1" not in logged[0]  # the categorical code has its own mirror: --invariant-mirror
     capsys.readouterr()
     assert main(train_args(tiny_data_root, tmp_path / "cat", "--codes", "cat:10", "--batch-size", "8", "--mirror-parity", "1")) == 2
-    assert "mirror_parity acts on continuous codes" in only_error_line(capsys.readouterr().err)
+    assert "mirror_parity acts on continuous and angle codes" in only_error_line(capsys.readouterr().err)
     assert not (tmp_path / "cat").exists()
+    assert main(train_args(tiny_data_root, tmp_path / "angle", "--codes", "cat:10,circ:1", "--steps", "2", "--batch-size", "8",
+                           "--eval-every", "0", "--log-every", "1", "--mirror-parity", "1")) == 0  # an angle code alone is enough
+    rows = [json.loads(line) for line in (tmp_path / "angle" / "metrics.jsonl").read_text().splitlines()]
+    assert [row["mi_c2"] for row in rows if "loss_d" in row] and not any(key.startswith("parity_") for row in rows for key in row)
 
 
 def test_out_of_range_settings_exit_with_status_2(tiny_data_root, tmp_path, capsys):

@@ -146,6 +146,56 @@ def test_a_code_that_both_widens_and_turns_fits_neither_parity_of_the_mirror():
     assert term.item() < plain_log_q.item() - 0.1  # mirrored, Q reads -v/2 + v/2 = 0: neither v nor -v
 
 
+class AngleReader(torch.nn.Module):
+    """A D whose Q reads its one angle code with concentration ``kappa`` from two image traits: its
+    cosine from the overall brightness (kept by a mirror) and its sine from the right half minus the
+    left half (negated by a mirror), or the top half minus the bottom half (kept) when ``sine_kept``."""
+
+    def __init__(self, kappa: float, sine_kept: bool = False):
+        super().__init__()
+        self.kappa, self.sine_kept = kappa, sine_kept
+
+    def forward(self, images, detach_q=False):
+        half = images.shape[-1] // 2
+        brightness = images.mean(dim=(1, 2, 3))
+        if self.sine_kept:
+            sine = images[..., :half, :].mean(dim=(1, 2, 3)) - images[..., half:, :].mean(dim=(1, 2, 3))
+        else:
+            sine = images[..., half:].mean(dim=(1, 2, 3)) - images[..., :half].mean(dim=(1, 2, 3))
+        return torch.zeros(len(images)), self.kappa * torch.stack([brightness, sine], 1)
+
+
+def images_of_angles(angles: torch.Tensor, sine_kept: bool) -> torch.Tensor:
+    """4x4 images whose brightness is cos(a) and whose right-minus-left (or top-minus-bottom,
+    ``sine_kept``) trait is sin(a): ``AngleReader`` reads ``a`` from them."""
+    images = torch.zeros(len(angles), 1, 4, 4) + torch.cos(angles)[:, None, None, None]
+    step = torch.sin(angles)[:, None, None]
+    if sine_kept:
+        images[:, :, :2, :] += 0.5 * step[..., None]
+        images[:, :, 2:, :] -= 0.5 * step[..., None]
+    else:
+        images[..., 2:] += 0.5 * step[..., None]
+        images[..., :2] -= 0.5 * step[..., None]
+    return images
+
+
+def test_the_mirror_parity_term_reads_an_angle_code_reflected_and_penalises_one_a_mirror_keeps():
+    both = Objective(TrainConfig(codes="circ:1,cont:1", mirror_parity=1.0), LatentSpec.parse("circ:1,cont:1", noise=0))
+    assert [code.name for code in both.parity_codes] == ["c1", "c2"] and both.parity_names == ["parity_c2"]  # no parity to choose
+    spec = LatentSpec.parse("circ:1", noise=0)
+    objective = Objective(TrainConfig(codes="circ:1", noise=0, lambda_circ=0.5, lambda_invariant=0, mirror_parity=2.0), spec)
+    angles, kappa = torch.linspace(-3.0, 3.0, 13), 4.0
+    codes, turning = {"c1": angles}, images_of_angles(angles, sine_kept=False)
+    assert torch.allclose(AngleReader(kappa)(turning)[1], kappa * torch.stack([torch.cos(angles), torch.sin(angles)], 1), atol=1e-6)
+    log_normaliser = math.log(2 * math.pi * torch.special.i0(torch.tensor(kappa)).item())
+    reflected, parities = objective.mirror_parity(AngleReader(kappa), turning, codes)
+    assert parities == {} and reflected.item() == pytest.approx(2.0 * 0.5 * (kappa - log_normaliser), rel=1e-5)  # Q reads exactly -a
+    kept, _ = objective.mirror_parity(AngleReader(kappa, sine_kept=True), images_of_angles(angles, sine_kept=True), codes)
+    # a mirror keeps both traits, so Q still reads a, scored against -a: kappa cos(2a) - log(2 pi I0(kappa))
+    expected = 2.0 * 0.5 * (kappa * torch.cos(2 * angles).mean().item() - log_normaliser)
+    assert kept.item() == pytest.approx(expected, rel=1e-5) and kept.item() < reflected.item() - 1.0
+
+
 def test_the_mirror_parity_term_switches_on_at_its_start_update():
     spec = LatentSpec.parse("cat:4,cont:2", noise=3)
     delayed = Objective(TrainConfig(mirror_parity=1.0, mirror_parity_start=100), spec)
@@ -154,13 +204,14 @@ def test_the_mirror_parity_term_switches_on_at_its_start_update():
     assert not Objective(TrainConfig(), spec).mirror_parity_on(5000)
 
 
-def test_the_mirror_parity_term_needs_a_continuous_code_and_a_weight_of_at_least_zero(quick_config):
+def test_the_mirror_parity_term_needs_a_continuous_or_angle_code_and_a_weight_of_at_least_zero(quick_config):
     from infogan.config import ConfigError
 
     with pytest.raises(ConfigError, match="mirror_parity_start delays the mirror-parity term, which is off"):
         quick_config(mirror_parity_start=100).validate()
-    with pytest.raises(ConfigError, match="mirror_parity acts on continuous codes, and --codes cat:4 has none"):
+    with pytest.raises(ConfigError, match="mirror_parity acts on continuous and angle codes, and --codes cat:4 has none"):
         quick_config(codes="cat:4", mirror_parity=1.0).validate()
+    quick_config(codes="cat:4,circ:1", mirror_parity=1.0).validate()  # an angle code is enough
     with pytest.raises(ConfigError, match="hessian_weight acts on continuous codes, and --codes cat:4 has none"):
         quick_config(codes="cat:4", hessian_weight=1.0).validate()
     with pytest.raises(ConfigError, match="mirror_parity must be >= 0"):

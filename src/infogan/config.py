@@ -39,7 +39,7 @@ class TrainConfig:
     lambda_invariant: float = 1.0  # weight of log Q(c_cat | randomly rotated/shifted/scaled G(z, c)); 0 is the paper's objective
     invariant_mirror: bool = False  # the invariance term's moves also mirror half the images: a category cannot be the side an object faces
     invariant_stretch: float = 0.0  # ... and stretch them along the rows within 1 +- this: a category cannot be how wide an object is
-    mirror_parity: float = 0.0  # weight of Q reading each continuous code from G's mirrored images as itself or reflected, whichever fits (0: off)
+    mirror_parity: float = 0.0  # weight of Q reading each continuous code from G's mirrored images as itself or reflected, whichever fits, and each angle code reflected (0: off)
     mirror_parity_start: int = 0  # the update at which it switches on: from the first, every chairs3d code chose "unchanged" and none took the turn
     info_in_d: bool = True  # official code: D's loss also subtracts lambda*L_I, so the shared trunk learns it
     # InfoGAN-CR (Lin et al. 2020): a classifier tells which code two images share; G helps it
@@ -102,9 +102,11 @@ class TrainConfig:
                 raise ConfigError(f"{name} widens the invariance term, which is off: set lambda_invariant too")
         if self.mirror_parity_start and not self.mirror_parity:
             raise ConfigError("mirror_parity_start delays the mirror-parity term, which is off: set mirror_parity too")
-        on_continuous = [name for name in ("mirror_parity", "hessian_weight") if getattr(self, name)]
-        if on_continuous and not any(code.kind == "cont" for code in self.latent_spec().codes):
-            raise ConfigError(f"{on_continuous[0]} acts on continuous codes, and --codes {self.codes} has none: add cont:N or set it to 0")
+        kinds = {code.kind for code in self.latent_spec().codes}
+        if self.mirror_parity and not kinds & {"cont", "circ"}:
+            raise ConfigError(f"mirror_parity acts on continuous and angle codes, and --codes {self.codes} has none: add cont:N or circ:N or set it to 0")
+        if self.hessian_weight and "cont" not in kinds:
+            raise ConfigError(f"hessian_weight acts on continuous codes, and --codes {self.codes} has none: add cont:N or set it to 0")
         if self.hessian_noise and not self.hessian_weight:
             raise ConfigError("hessian_noise widens the Hessian penalty, which is off: set hessian_weight too")
         if self.keep < 1:

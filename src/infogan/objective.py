@@ -7,7 +7,7 @@ Both add the optional invariance term (Q recognises the categorical codes throug
 rotations, shifts and scalings of G's images, optionally also left-right mirrors and horizontal
 stretches), the optional mirror-parity term (Q reads every continuous code from G's images mirrored
 left to right, as the code itself or reflected, whichever fits: no code both widens and turns an
-object) and the optional balanced-clustering term on real images (D's loss only).
+object; an angle code reflected) and the optional balanced-clustering term on real images (D's loss only).
 InfoGAN-CR's contrastive term (``cr_weight``): G makes pairs of images that share one code's value
 (and the noise); a classifier learns which code they share, and G lowers the same cross-entropy, so
 that each code changes the image in its own recognisable way.
@@ -44,8 +44,8 @@ class Objective:
             [torch.full((width,), kind in perturbed) for width, kind in zip(widths, ["noise"] + [code.kind for code in spec.codes])]
         )  # which of G's input columns the Hessian penalty perturbs
         self.invariance = bool(config.lambda_invariant and self.categorical)
-        self.parity_codes = [code for code in spec.codes if code.kind == "cont"] if config.mirror_parity else []
-        self.parity_names = [f"parity_{code.name}" for code in self.parity_codes]  # logged after the codes' bounds
+        self.parity_codes = [code for code in spec.codes if code.kind in ("cont", "circ")] if config.mirror_parity else []
+        self.parity_names = [f"parity_{code.name}" for code in self.parity_codes if code.kind == "cont"]  # logged after the codes' bounds
 
     def random_moves(self, n: int, size, device) -> torch.Tensor | None:
         """Sampling grids of the invariance term's random moves for a batch of ``n`` (None when off)."""
@@ -70,18 +70,23 @@ class Objective:
         """The mirror-parity term: Q reads each continuous code from G's images mirrored left to right,
         either as the code itself (a trait a mirror keeps: width) or reflected about the middle of its
         range (a sided one: which way an object turns), whichever fits the batch better. A code that
-        both widens and turns fits neither. Returns the weighted term and each code's parity (+1: kept,
-        -1: reflected)."""
+        both widens and turns fits neither. An angle code is always read reflected, as -c: a mirror
+        reverses a turn and keeps two views (facing the camera and facing away), which G places at 0
+        and pi; so the code cannot carry style or width round the circle, which a mirror keeps.
+        Returns the weighted term and each continuous code's parity (+1: kept, -1: reflected)."""
         with self.autocast:
             q_mirrored = D(self.seen_by_d(torch.flip(fake, dims=[-1])), detach_q=detach_q)[1]
         slices = self.spec.split_q_output(q_mirrored)
         term, parities = 0.0, {}
-        for code, name in zip(self.parity_codes, self.parity_names):
+        for code in self.parity_codes:
             values = codes[code.name]
+            if code.kind == "circ":
+                term = term + self.weights[code.name] * code.log_q(slices[code.name], -values).mean()
+                continue
             kept = code.log_q(slices[code.name], values).mean()
             reflected = code.log_q(slices[code.name], code.low + code.high - values).mean()
             term = term + self.weights[code.name] * torch.maximum(kept, reflected)
-            parities[name] = torch.where(kept >= reflected, 1.0, -1.0).detach()
+            parities[f"parity_{code.name}"] = torch.where(kept >= reflected, 1.0, -1.0).detach()
         return self.config.mirror_parity * term, parities
 
     def mirror_parity_on(self, step: int) -> bool:
