@@ -6,7 +6,9 @@ scatter around that mean (low: the code follows the factor only over part of its
 |Spearman| with the factor's distance from the middle of its range (high: the code says how far
 from the middle, not which side). Then each code's mean per bin; with --split-by F, each code's
 |Spearman| and its mean within the thirds of |F - middle of its range| (a mean that shifts from
-third to third pulls the score over all images below the score within each); with --within F (a
+third to third pulls the score over all images below the score within each). Each angle code gets
+its circular mean per bin and the length of its mean resultant (1: every reading in the bin agrees;
+the same mean in bins on either side of a view shows a code that folds there). With --within F (a
 discrete factor such as faces3d's identity), each code's |Spearman| after its mean within each
 value of F is taken away, which is how high the score would be if Q's reading did not shift with
 that factor.
@@ -56,6 +58,12 @@ def without_group_means(estimate: np.ndarray, groups: np.ndarray) -> np.ndarray:
     return estimate - means[group_of]
 
 
+def circular_bin_means(angles: np.ndarray, bin_of: np.ndarray, bins: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per bin, the circular mean of ``angles`` (radians) and the length of their mean resultant."""
+    resultants = np.array([np.exp(1j * angles[bin_of == b]).mean() for b in range(bins)])
+    return np.angle(resultants), np.abs(resultants)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("run")
@@ -75,7 +83,9 @@ def main() -> int:
     factor = dataset.factors[names.index(args.factor)]
     all_values = dataset.factor_values(indices)
     values = all_values[:, names.index(args.factor)]
-    codes = {name: value for name, value in encode_dataset(model, dataset, indices).items() if model.spec.by_name[name].kind == "cont"}
+    encoded = encode_dataset(model, dataset, indices)
+    codes = {name: value for name, value in encoded.items() if model.spec.by_name[name].kind == "cont"}
+    angle_codes = {name: value for name, value in encoded.items() if model.spec.by_name[name].kind == "circ"}
     edges = np.quantile(values, np.linspace(0, 1, args.bins + 1))
     bin_of = np.clip(np.searchsorted(edges, values, side="right") - 1, 0, args.bins - 1)
     distance = distance_from_middle(values, factor)
@@ -92,6 +102,12 @@ def main() -> int:
     print("|---|" + "---|" * len(codes))
     for b in range(args.bins):
         print(f"| {(edges[b] + edges[b + 1]) / 2:+.3f} | " + " | ".join(f"{means[name][b]:+.2f}" for name in codes) + " |")
+    for name, estimate in angle_codes.items():
+        circular_means, lengths = circular_bin_means(estimate, bin_of, args.bins)
+        print(f"\n| {args.factor} (bin middle) | angle code {name}: circular mean (degrees) | mean resultant length |")
+        print("|---|---|---|")
+        for b in range(args.bins):
+            print(f"| {(edges[b] + edges[b + 1]) / 2:+.3f} | {np.degrees(circular_means[b]):+.0f} | {lengths[b]:.2f} |")
     if args.split_by:
         column = names.index(args.split_by)
         thirds = distance_thirds(all_values[:, column], dataset.factors[column])

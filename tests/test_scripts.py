@@ -53,6 +53,28 @@ def test_taking_away_each_groups_mean_recovers_a_factor_hidden_under_per_group_o
         assert abs(residual[groups == group].mean()) < 1e-9
 
 
+def test_circular_bin_means_agree_within_a_bin_and_cancel_across_opposite_readings():
+    angles = np.array([3.0, -3.0, 0.5, 0.5, 0.0, math.pi])  # bin 0 straddles +-pi; bin 2 holds opposite readings
+    means, lengths = factor_profile.circular_bin_means(angles, np.array([0, 0, 1, 1, 2, 2]), 3)
+    np.testing.assert_allclose(abs(means[:2]), [math.pi, 0.5], atol=1e-12)  # not 0, the arithmetic mean of 3 and -3
+    np.testing.assert_allclose(lengths, [math.cos(3.0 - math.pi), 1.0, 0.0], atol=1e-12)
+
+
+def test_factor_profile_gives_an_angle_codes_circular_means_per_bin(tmp_path, monkeypatch, capsys):
+    from infogan.cli import main
+
+    run = tmp_path / "run"
+    quick = ["--steps", "2", "--batch-size", "8", "--checkpoint-every", "2", "--sample-every", "2", "--quiet"]
+    assert main(["train", "--preset", "chairs-rotation", "--network", "sprites", "--codes", "cat:3,circ:1,cont:1", "--out", str(run), *quick]) == 0
+    monkeypatch.setattr(sys, "argv", ["factor_profile.py", str(run), "--factor", "azimuth", "--n", "100", "--bins", "4"])
+    assert factor_profile.main() == 0
+    out = capsys.readouterr().out
+    table = out.split("| azimuth (bin middle) | angle code c2: circular mean (degrees) | mean resultant length |")[1]
+    rows = [row.split("|") for row in table.strip().splitlines()[1:5]]
+    assert len(rows) == 4 and all(-180 <= float(row[2]) <= 180 and 0 <= float(row[3]) <= 1 for row in rows)
+    assert "| c3 |" in out and "| c2 |" not in out  # the angle code is left out of the interval codes' tables
+
+
 def test_factor_profile_scores_a_faces_run_within_identities(tmp_path, monkeypatch, capsys):
     from infogan.cli import main
 
