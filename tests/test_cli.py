@@ -170,14 +170,16 @@ def test_the_mirror_and_stretch_flags_reach_the_run_and_without_the_invariance_t
 
 def test_the_mirror_parity_flag_reaches_the_run_and_its_log_and_without_a_continuous_or_angle_code_is_a_one_line_error(tiny_data_root, tmp_path, capsys):
     assert main(train_args(tiny_data_root, tmp_path / "run", "--steps", "4", "--batch-size", "8", "--eval-every", "0",
-                           "--log-every", "1", "--mirror-parity", "0.5", "--mirror-parity-start", "2")) == 0
+                           "--log-every", "1", "--mirror-parity", "0.5", "--mirror-parity-start", "2", "--turn-stretch", "0.2")) == 0
     settings = json.loads((tmp_path / "run" / "config.json").read_text())
-    assert settings["mirror_parity"] == 0.5 and settings["mirror_parity_start"] == 2
+    assert settings["mirror_parity"] == 0.5 and settings["mirror_parity_start"] == 2 and settings["turn_stretch"] == 0.2
     rows = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
     logged = [row for row in rows if "loss_d" in row]
     assert len(logged) == 4 and all(row[f"parity_{name}"] == 0 for row in logged[:2] for name in ("c2", "c3"))  # updates 0, 1: not yet on
     assert all(row[f"parity_{name}"] in (-1, 1) for row in logged[2:] for name in ("c2", "c3"))  # updates 2, 3: each code chose
     assert "parity_c1" not in logged[0]  # the categorical code has its own mirror: --invariant-mirror
+    assert main(["train", "--resume", str(tmp_path / "run"), "--steps", "5", "--turn-stretch", "0.3", "--quiet"]) == 0  # as the term, switched on later
+    assert json.loads((tmp_path / "run" / "config.json").read_text())["turn_stretch"] == 0.3
     capsys.readouterr()
     assert main(train_args(tiny_data_root, tmp_path / "cat", "--codes", "cat:10", "--batch-size", "8", "--mirror-parity", "1")) == 2
     assert "mirror_parity acts on continuous and angle codes" in only_error_line(capsys.readouterr().err)

@@ -196,6 +196,42 @@ def test_the_mirror_parity_term_reads_an_angle_code_reflected_and_penalises_one_
     assert kept.item() == pytest.approx(expected, rel=1e-5) and kept.item() < reflected.item() - 1.0
 
 
+def test_turn_stretches_are_horizontal_stretches_within_their_range_and_off_by_default():
+    spec = LatentSpec.parse("cont:1", noise=0)
+    assert Objective(TrainConfig(codes="cont:1", mirror_parity=1.0), spec).turn_stretches(4, (8, 8), "cpu") is None
+    grids = Objective(TrainConfig(codes="cont:1", mirror_parity=1.0, turn_stretch=0.3), spec).turn_stretches(500, (8, 8), "cpu")
+    identity = torch.nn.functional.affine_grid(torch.eye(2, 3)[None], (1, 1, 8, 8), align_corners=False)[0]
+    assert torch.allclose(grids[..., 1], identity[..., 1].expand(500, 8, 8), atol=1e-6)  # rows stay where they are
+    ratio = grids[:, 0, -1, 0] / identity[0, -1, 0]  # the output's x reads the input at x / stretch
+    assert torch.allclose(grids[..., 0], ratio[:, None, None] * identity[..., 0], atol=1e-6)
+    assert (1 / ratio).min() >= 0.7 - 1e-5 and (1 / ratio).max() <= 1.3 + 1e-5 and (1 / ratio).std() > 0.1
+
+
+@pytest.mark.parametrize("sided", [False, True])
+def test_the_turning_codes_alone_are_also_read_from_stretched_images(sided):
+    spec = LatentSpec.parse("cont:1", noise=0)
+    values = torch.linspace(-1, 1, 9)
+    codes, fake = {"c1": values}, images_of(values, sided)
+    D = SideReader(sided=1.0, kept=0.0) if sided else SideReader(sided=0.0, kept=1.0)
+    config = TrainConfig(codes="cont:1", noise=0, lambda_cont=0.5, lambda_invariant=0, mirror_parity=3.0, turn_stretch=0.3)
+    objective = Objective(config, spec)
+    unstretched = torch.nn.functional.affine_grid(torch.eye(2, 3).expand(9, 2, 3), (9, 1, 4, 4), align_corners=False)
+    plain, parities = objective.mirror_parity(D, fake, codes)
+    with_stretch, _ = objective.mirror_parity(D, fake, codes, stretches=unstretched)  # a stretch by 1: Q reads c exactly
+    exact = -0.5 * math.log(2 * math.pi)
+    assert parities["parity_c1"].item() == (-1.0 if sided else 1.0)
+    assert with_stretch.item() - plain.item() == pytest.approx(3.0 * 0.5 * exact if sided else 0.0, abs=1e-6)  # a kept code is left alone
+    angle = Objective(TrainConfig(codes="circ:1", noise=0, lambda_circ=0.5, lambda_invariant=0, mirror_parity=2.0, turn_stretch=0.3),
+                      LatentSpec.parse("circ:1", noise=0))
+    angles, kappa = torch.linspace(-3.0, 3.0, 13), 4.0
+    turning = images_of_angles(angles, sine_kept=False)
+    grid = torch.nn.functional.affine_grid(torch.eye(2, 3).expand(13, 2, 3), (13, 1, 4, 4), align_corners=False)
+    added = angle.mirror_parity(AngleReader(kappa), turning, {"c1": angles}, stretches=grid)[0] - angle.mirror_parity(AngleReader(kappa), turning, {"c1": angles})[0]
+    assert added.item() == pytest.approx(2.0 * 0.5 * (kappa - math.log(2 * math.pi * torch.special.i0(torch.tensor(kappa)).item())), rel=1e-5)
+    loss_d, _ = objective.discriminator_loss(D, fake, fake, codes, mirror=True, stretches=unstretched)
+    assert loss_d.item() == pytest.approx(objective.discriminator_loss(D, fake, fake, codes, mirror=True)[0].item() - (with_stretch - plain).item(), abs=1e-5)
+
+
 def test_the_mirror_parity_term_switches_on_at_its_start_update():
     spec = LatentSpec.parse("cat:4,cont:2", noise=3)
     delayed = Objective(TrainConfig(mirror_parity=1.0, mirror_parity_start=100), spec)
@@ -216,6 +252,11 @@ def test_the_mirror_parity_term_needs_a_continuous_or_angle_code_and_a_weight_of
         quick_config(codes="cat:4", hessian_weight=1.0).validate()
     with pytest.raises(ConfigError, match="mirror_parity must be >= 0"):
         quick_config(mirror_parity=-1.0).validate()
+    with pytest.raises(ConfigError, match="turn_stretch widens the mirror-parity term, which is off"):
+        quick_config(turn_stretch=0.3).validate()
+    for stretch in (-0.1, 1.0):
+        with pytest.raises(ConfigError, match="turn_stretch must be in"):
+            quick_config(mirror_parity=1.0, turn_stretch=stretch).validate()
     assert Objective(TrainConfig(), LatentSpec.parse("cat:4,cont:2", noise=3)).parity_names == []
 
 

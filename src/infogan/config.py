@@ -41,6 +41,7 @@ class TrainConfig:
     invariant_stretch: float = 0.0  # ... and stretch them along the rows within 1 +- this: a category cannot be how wide an object is
     mirror_parity: float = 0.0  # weight of Q reading each continuous code from G's mirrored images as itself or reflected, whichever fits, and each angle code reflected (0: off)
     mirror_parity_start: int = 0  # the update at which it switches on: from the first, every chairs3d code chose "unchanged" and none took the turn
+    turn_stretch: float = 0.0  # with the mirror-parity term, Q also reads each turning code from G's images stretched along their rows by up to 1 +- this (0: off)
     info_in_d: bool = True  # official code: D's loss also subtracts lambda*L_I, so the shared trunk learns it
     # InfoGAN-CR (Lin et al. 2020): a classifier tells which code two images share; G helps it
     cr_weight: float = 0.0  # the contrastive term's final weight (0: off; InfoGAN-CR's dSprites: 2)
@@ -95,13 +96,15 @@ class TrainConfig:
                      "hessian_weight", "mode_seeking", "instance_noise", "eval_every", "threads", "checkpoint_minutes"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"{name} must be >= 0, got {getattr(self, name)}")
-        if not 0 <= self.invariant_stretch < 1:
-            raise ConfigError(f"invariant_stretch must be in [0, 1), got {self.invariant_stretch}")
+        for name in ("invariant_stretch", "turn_stretch"):
+            if not 0 <= getattr(self, name) < 1:
+                raise ConfigError(f"{name} must be in [0, 1), got {getattr(self, name)}")
         for name in ("invariant_mirror", "invariant_stretch"):
             if getattr(self, name) and not self.lambda_invariant:
                 raise ConfigError(f"{name} widens the invariance term, which is off: set lambda_invariant too")
-        if self.mirror_parity_start and not self.mirror_parity:
-            raise ConfigError("mirror_parity_start delays the mirror-parity term, which is off: set mirror_parity too")
+        for name in ("mirror_parity_start", "turn_stretch"):
+            if getattr(self, name) and not self.mirror_parity:
+                raise ConfigError(f"{name} {'delays' if name == 'mirror_parity_start' else 'widens'} the mirror-parity term, which is off: set mirror_parity too")
         kinds = {code.kind for code in self.latent_spec().codes}
         if self.mirror_parity and not kinds & {"cont", "circ"}:
             raise ConfigError(f"mirror_parity acts on continuous and angle codes, and --codes {self.codes} has none: add cont:N or circ:N or set it to 0")

@@ -66,27 +66,43 @@ class Objective:
         slices = self.spec.split_q_output(q_output)
         return sum(code.log_q(slices[code.name], codes[code.name]).mean() for code in self.categorical)
 
-    def mirror_parity(self, D, fake, codes, detach_q=False) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+    def turn_stretches(self, n: int, size, device) -> torch.Tensor | None:
+        """Sampling grids of the turning codes' stretches for a batch of ``n`` (None when off)."""
+        if not self.config.turn_stretch:
+            return None
+        return random_affine_grid(n, size, max_degrees=0.0, max_shift=0.0, max_scale=0.0, max_stretch=self.config.turn_stretch, device=device)
+
+    def mirror_parity(self, D, fake, codes, detach_q=False, stretches=None) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
         """The mirror-parity term: Q reads each continuous code from G's images mirrored left to right,
         either as the code itself (a trait a mirror keeps: width) or reflected about the middle of its
         range (a sided one: which way an object turns), whichever fits the batch better. A code that
         both widens and turns fits neither. An angle code is always read reflected, as -c: a mirror
         reverses a turn and keeps two views (facing the camera and facing away), which G places at 0
         and pi; so the code cannot carry style or width round the circle, which a mirror keeps.
-        Returns the weighted term and each continuous code's parity (+1: kept, -1: reflected)."""
+        With ``stretches`` (``turn_stretches``), Q also reads every turning code (an angle code, or a
+        continuous one that this batch reads reflected) from G's images stretched along their rows:
+        a stretch imitates a wider or narrower object, which is not turned any further, so a turning
+        code cannot be how wide the object looks. Returns the weighted term and each continuous code's
+        parity (+1: kept, -1: reflected)."""
         with self.autocast:
             q_mirrored = D(self.seen_by_d(torch.flip(fake, dims=[-1])), detach_q=detach_q)[1]
+            q_stretched = None if stretches is None else D(self.seen_by_d(apply_grid(fake, stretches)), detach_q=detach_q)[1]
         slices = self.spec.split_q_output(q_mirrored)
+        stretched = None if q_stretched is None else self.spec.split_q_output(q_stretched)
         term, parities = 0.0, {}
         for code in self.parity_codes:
             values = codes[code.name]
             if code.kind == "circ":
+                turning = True
                 term = term + self.weights[code.name] * code.log_q(slices[code.name], -values).mean()
-                continue
-            kept = code.log_q(slices[code.name], values).mean()
-            reflected = code.log_q(slices[code.name], code.low + code.high - values).mean()
-            term = term + self.weights[code.name] * torch.maximum(kept, reflected)
-            parities[f"parity_{code.name}"] = torch.where(kept >= reflected, 1.0, -1.0).detach()
+            else:
+                kept = code.log_q(slices[code.name], values).mean()
+                reflected = code.log_q(slices[code.name], code.low + code.high - values).mean()
+                turning = stretched is not None and bool(reflected > kept)  # bool() waits for the values: only when needed
+                term = term + self.weights[code.name] * torch.maximum(kept, reflected)
+                parities[f"parity_{code.name}"] = torch.where(kept >= reflected, 1.0, -1.0).detach()
+            if stretched is not None and turning:
+                term = term + self.weights[code.name] * code.log_q(stretched[code.name], values).mean()
         return self.config.mirror_parity * term, parities
 
     def mirror_parity_on(self, step: int) -> bool:
@@ -94,10 +110,11 @@ class Objective:
         schedule, so that --resume --steps does not move it)."""
         return bool(self.parity_codes) and step >= self.config.mirror_parity_start
 
-    def discriminator_loss(self, D, real, fake, codes, moves=None, mirror=False) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+    def discriminator_loss(self, D, real, fake, codes, moves=None, mirror=False, stretches=None) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
         """D's (and Q's) loss on a real and a (detached) fake batch; also each code's mean log Q and,
         when the mirror-parity term is set, each continuous code's parity under ``parity_names``
-        (0 before the term switches on; ``mirror``: it acts on this batch)."""
+        (0 before the term switches on; ``mirror``: it acts on this batch, ``stretches``: with the
+        turning codes' stretches)."""
         detach_q = not self.config.info_in_d
         with self.autocast:
             d_real, q_real = D(self.seen_by_d(real), detach_q=detach_q)
@@ -109,7 +126,7 @@ class Objective:
                 q_moved = D(self.seen_by_d(apply_grid(fake, moves)), detach_q=detach_q)[1]
             info = info + self.config.lambda_invariant * self.categorical_log_q(q_moved, codes)
         if mirror:
-            parity_term, parities = self.mirror_parity(D, fake, codes, detach_q)
+            parity_term, parities = self.mirror_parity(D, fake, codes, detach_q, stretches)
             info, log_q = info + parity_term, {**log_q, **parities}
         elif self.parity_codes:
             log_q = {**log_q, **{name: torch.zeros((), device=fake.device) for name in self.parity_names}}
@@ -118,7 +135,7 @@ class Objective:
             info = info + self.config.lambda_real * sum(c.batch_information(real_slices[c.name]) for c in self.categorical)
         return F.softplus(-d_real).mean() + F.softplus(d_fake).mean() - info, log_q
 
-    def generator_loss(self, D, fake, codes, moves=None, mirror=False) -> torch.Tensor:
+    def generator_loss(self, D, fake, codes, moves=None, mirror=False, stretches=None) -> torch.Tensor:
         """G's loss against D (whose weights the caller has frozen)."""
         with self.autocast:
             d_fake, q_fake = D(self.seen_by_d(fake))
@@ -128,7 +145,7 @@ class Objective:
                 q_moved = D(self.seen_by_d(apply_grid(fake, moves)))[1]
             info = info + self.config.lambda_invariant * self.categorical_log_q(q_moved, codes)
         if mirror:
-            info = info + self.mirror_parity(D, fake, codes)[0]
+            info = info + self.mirror_parity(D, fake, codes, stretches=stretches)[0]
         return F.softplus(-d_fake).mean() - self.config.info_weight_g * info
 
     @staticmethod
