@@ -174,7 +174,7 @@ def test_parse_tolerates_spaces_between_codes():
     assert [c.name for c in LatentSpec.parse("cat:4, cont:1", noise=1).codes] == ["c1", "c2"]
 
 
-@pytest.mark.parametrize("text", ["cat:1", "foo:3", "cont:0", "cont:1:3:2", "", "cat", "cat:x", "cat:10:2", "cont:1:0"])
+@pytest.mark.parametrize("text", ["cat:1", "foo:3", "cont:0", "cont:1:3:2", "", "cat", "cat:x", "cat:10:2", "cont:1:0", "turn:0", "turn:1:3:2"])
 def test_bad_code_specifications_raise_code_error(text):
     with pytest.raises(CodeError, match="cannot read code"):
         LatentSpec.parse(text, noise=62)
@@ -332,3 +332,21 @@ def test_a_log_std_beyond_its_bound_still_gets_a_gradient_back_towards_it(raw_lo
     expected = (0.3 - 0.1) ** 2 * math.exp(-2 * bound) - 1  # d log N / d log std at the bound
     assert q_output.grad[0, 1].item() == pytest.approx(expected)
     assert math.copysign(1.0, q_output.grad[0, 1].item()) == direction  # ascent on log Q moves it back inside
+
+
+def test_a_turn_code_reaches_g_as_the_sine_and_cosine_of_a_half_turn_and_q_reads_the_code_itself():
+    spec = LatentSpec.parse("cat:3,turn:1,turn:1:0:4", noise=2)
+    plain, turn, ranged = spec.codes
+    assert turn.kind == "cont" and turn.turn and not Uniform("c", -1, 1).turn
+    assert spec.input_width == 2 + 3 + 2 + 2 and spec.output_width == 3 + 2 + 2  # Q's slice is an interval code's
+    ends = turn.to_input(torch.tensor([-1.0, 0.0, 1.0]))  # a quarter turn one way, facing, a quarter turn the other way
+    torch.testing.assert_close(ends, torch.tensor([[-1.0, 0.0], [0.0, 1.0], [1.0, 0.0]]), atol=1e-6, rtol=0)
+    torch.testing.assert_close(ranged.to_input(torch.tensor([0.0, 2.0, 4.0])), ends, atol=1e-6, rtol=0)
+    assert turn.entropy() == pytest.approx(math.log(2)) and ranged.entropy() == pytest.approx(math.log(4))
+    q_output, values = torch.tensor([[0.3, -0.5]]), torch.tensor([0.1])
+    torch.testing.assert_close(turn.log_q(q_output, values), Uniform("c", -1, 1).log_q(q_output, values))
+    assert spec.describe().endswith("c2 ~ Turn(-1,1), c3 ~ Turn(0,4)")
+    restored = LatentSpec.from_dict(spec.to_dict())
+    assert [c.turn for c in restored.codes[1:]] == [True, True] and restored.codes == spec.codes
+    old = LatentSpec.parse("cont:1", noise=0).to_dict()
+    assert "turn" not in old["codes"][0] and not LatentSpec.from_dict(old).codes[0].turn  # runs saved before turn codes load

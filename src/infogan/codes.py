@@ -84,18 +84,24 @@ class Uniform:
 
     With ``learn_std`` (the paper's appendix) Q outputs a mean and a log-std; without it (the
     official code) the std is fixed at 1 and Q outputs only the mean.
+
+    With ``turn`` (``turn:N``) G sees the code as the sine and cosine of a half turn, from a quarter
+    turn one way at ``low`` to a quarter turn the other way at ``high``: where a turned object's
+    points land in the image is linear in the sine and cosine of its angle, so G need not make the
+    foreshortening (the cosine) from another code. Q reads the code itself, as for any interval code.
     """
 
     name: str
     low: float = -1.0
     high: float = 1.0
     learn_std: bool = True
+    turn: bool = False
 
     kind = "cont"
 
     @property
     def input_width(self) -> int:
-        return 1
+        return 2 if self.turn else 1
 
     @property
     def output_width(self) -> int:
@@ -112,6 +118,9 @@ class Uniform:
         return torch.full((n,), float(value), device=device)
 
     def to_input(self, values: torch.Tensor) -> torch.Tensor:
+        if self.turn:
+            angle = (math.pi / 2) * (2 * (values - self.low) / (self.high - self.low) - 1)
+            return torch.stack([torch.sin(angle), torch.cos(angle)], dim=1)
         return values.unsqueeze(1)
 
     def mean_and_log_std(self, q_output: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -135,7 +144,7 @@ class Uniform:
         return q_output[:, 0]
 
     def describe(self) -> str:
-        return f"Unif({self.low:g},{self.high:g})"
+        return f"{'Turn' if self.turn else 'Unif'}({self.low:g},{self.high:g})"
 
 
 @dataclass(frozen=True)
@@ -212,7 +221,8 @@ class LatentSpec:
     def parse(cls, text: str, noise: int, noise_prior: str = "uniform", learn_std: bool = True) -> "LatentSpec":
         """Parse ``"cat:10,cont:2"``: one Cat(10) then two Unif(-1,1) codes.
 
-        ``cont:N:LOW:HIGH`` sets the range of N continuous codes; ``circ:N`` adds N angle codes.
+        ``cont:N:LOW:HIGH`` sets the range of N continuous codes; ``turn:N`` (or ``turn:N:LOW:HIGH``)
+        adds N continuous codes that G sees as a half turn; ``circ:N`` adds N angle codes.
         """
         codes: list[Code] = []
         for part in (p.strip() for p in text.split(",")):
@@ -223,12 +233,12 @@ class LatentSpec:
                     raise ValueError
                 if kind == "cat" and len(fields) == 2 and count >= 2:
                     codes.append(Categorical(f"c{len(codes) + 1}", count))
-                elif kind == "cont" and len(fields) in (2, 4) and count >= 1:
+                elif kind in ("cont", "turn") and len(fields) in (2, 4) and count >= 1:
                     low, high = (float(fields[2]), float(fields[3])) if len(fields) == 4 else (-1.0, 1.0)
                     if not (low < high and math.isfinite(high - low)):  # a prior needs a finite width
                         raise ValueError
                     for _ in range(count):
-                        codes.append(Uniform(f"c{len(codes) + 1}", low, high, learn_std))
+                        codes.append(Uniform(f"c{len(codes) + 1}", low, high, learn_std, turn=kind == "turn"))
                 elif kind == "circ" and len(fields) == 2 and count >= 1:
                     for _ in range(count):
                         codes.append(Angle(f"c{len(codes) + 1}"))
@@ -236,7 +246,7 @@ class LatentSpec:
                     raise ValueError
             except (ValueError, IndexError):
                 raise CodeError(
-                    f"cannot read code {part!r} in {text!r}: use cat:K (K >= 2), cont:N, cont:N:LOW:HIGH (finite LOW < HIGH) or circ:N, "
+                    f"cannot read code {part!r} in {text!r}: use cat:K (K >= 2), cont:N, cont:N:LOW:HIGH (finite LOW < HIGH), turn:N, turn:N:LOW:HIGH or circ:N, "
                     f"comma-separated, K and N at most {MAX_COUNT}"
                 ) from None
         return cls(noise, codes, noise_prior)
@@ -287,7 +297,7 @@ class LatentSpec:
                 if isinstance(c, Categorical)
                 else {"name": c.name, "kind": "circ"}
                 if isinstance(c, Angle)
-                else {"name": c.name, "kind": "cont", "low": c.low, "high": c.high, "learn_std": c.learn_std}
+                else {"name": c.name, "kind": "cont", "low": c.low, "high": c.high, "learn_std": c.learn_std, **({"turn": True} if c.turn else {})}
                 for c in self.codes
             ],
         }
@@ -301,7 +311,7 @@ class LatentSpec:
             elif c["kind"] == "circ":
                 codes.append(Angle(c["name"]))
             else:
-                codes.append(Uniform(c["name"], c["low"], c["high"], c["learn_std"]))
+                codes.append(Uniform(c["name"], c["low"], c["high"], c["learn_std"], c.get("turn", False)))
         return cls(data["noise"], codes, data["noise_prior"])
 
     def describe(self) -> str:
