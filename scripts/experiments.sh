@@ -363,3 +363,28 @@ done
 "$PY" scripts/generator_factors.py runs/chairs-cat2-cont2-parity1from2000-inv1-mirror-stretch-s0 --reader runs/chairs3d-reader.pt
 # shellcheck disable=SC2086
 "$PY" scripts/summarize_factors.py $(printf 'runs/%s ' $CONT2_RUNS chairs-cat2-cont2-parity1from2000-inv1-mirror-stretch-s0) --factors style,azimuth,width
+
+# session 18 (docs/experiments.md, "Where the chairs' side views go: four tries at the pose code, and a turn code"):
+# an angle code with and without the mirror parity, the Hessian penalty and --turn-stretch on the cont:2 control,
+# and turn:1 codes. Each run was stopped with SIGTERM; --steps is where it stopped.
+CHAIRS_ANGLE=(${CHAIRS_A[*]} --codes cat:12,circ:1,cont:1 --lambda-circ 1 ${CHAIRS_A_MSS[*]})
+CHAIRS_TURN=(${CHAIRS_A[*]} --codes cat:12,turn:1,cont:1 ${CHAIRS_A_MSS[*]} ${CHAIRS_A_PARITY[*]})
+{
+  echo "run chairs-circ1-cont1-angleparity-s0 ${CHAIRS_ANGLE[*]} --mirror-parity 1 --steps 5783"
+  echo "run chairs-circ1-cont1-noparity-s0 ${CHAIRS_ANGLE[*]} --steps 6937"
+  echo "continue_run chairs-cont2-s0-more-from8227 chairs-cont2-s0-hessian3e-3-from13752 --hessian-weight 3e-3 --steps 15983"
+  echo "continue_run chairs-cont2-s0-more-from8227 chairs-cont2-s0-hessian3e-2-from13752 --hessian-weight 3e-2 --steps 16520"
+  echo "continue_run chairs-cont2-s0-more-from8227 chairs-cont2-s0-turnstretch0.3-from13752 --turn-stretch 0.3 --steps 16575"
+  echo "run chairs-cont2-turnstretch0.3-s0 ${CHAIRS_CONT2[*]} --turn-stretch 0.3 --steps 5088"
+  echo "run chairs-turn1-cont1-s0 ${CHAIRS_TURN[*]} --steps TURN_S0_STEPS"
+  echo "run faces-turn1-cont4-s1 --preset faces-azimuth --codes turn:1,cont:4 --seed 1 --eval-every 500 --render-cache --steps FACES_TURN_STEPS"
+} | xargs -P "$JOBS" -I{} bash -c {}
+SESSION18_CHAIRS="chairs-circ1-cont1-angleparity-s0 chairs-circ1-cont1-noparity-s0 chairs-cont2-s0-hessian3e-3-from13752
+  chairs-cont2-s0-hessian3e-2-from13752 chairs-cont2-s0-turnstretch0.3-from13752 chairs-cont2-turnstretch0.3-s0 chairs-turn1-cont1-s0"
+for run in chairs-cont2-s0-long chairs-cont2-s0-more-from8227 $SESSION18_CHAIRS; do
+  "$PY" scripts/factor_profile.py "runs/$run" --factor azimuth --bins 12
+  "$PY" scripts/factor_profile.py "runs/$run" --factor width --split-by azimuth
+done
+# shellcheck disable=SC2086
+"$PY" scripts/summarize_factors.py $(printf 'runs/%s ' $SESSION18_CHAIRS) --factors style,azimuth,width
+"$PY" scripts/summarize_factors.py runs/faces-turn1-cont4-s1 --factors azimuth,elevation,lighting,width
