@@ -376,8 +376,8 @@ CHAIRS_TURN=(${CHAIRS_A[*]} --codes cat:12,turn:1,cont:1 ${CHAIRS_A_MSS[*]} ${CH
   echo "continue_run chairs-cont2-s0-more-from8227 chairs-cont2-s0-hessian3e-2-from13752 --hessian-weight 3e-2 --steps 16520"
   echo "continue_run chairs-cont2-s0-more-from8227 chairs-cont2-s0-turnstretch0.3-from13752 --turn-stretch 0.3 --steps 16575"
   echo "run chairs-cont2-turnstretch0.3-s0 ${CHAIRS_CONT2[*]} --turn-stretch 0.3 --steps 5088"
-  echo "run chairs-turn1-cont1-s0 ${CHAIRS_TURN[*]} --steps TURN_S0_STEPS"
-  echo "run faces-turn1-cont4-s1 --preset faces-azimuth --codes turn:1,cont:4 --seed 1 --eval-every 500 --render-cache --steps FACES_TURN_STEPS"
+  echo "run chairs-turn1-cont1-s0 ${CHAIRS_TURN[*]} --steps 13494"
+  echo "run faces-turn1-cont4-s1 --preset faces-azimuth --codes turn:1,cont:4 --seed 1 --eval-every 500 --render-cache --steps 7845"
 } | xargs -P "$JOBS" -I{} bash -c {}
 SESSION18_CHAIRS="chairs-circ1-cont1-angleparity-s0 chairs-circ1-cont1-noparity-s0 chairs-cont2-s0-hessian3e-3-from13752
   chairs-cont2-s0-hessian3e-2-from13752 chairs-cont2-s0-turnstretch0.3-from13752 chairs-cont2-turnstretch0.3-s0 chairs-turn1-cont1-s0"
