@@ -379,6 +379,7 @@ CHAIRS_TURN=(${CHAIRS_A[*]} --codes cat:12,turn:1,cont:1 ${CHAIRS_A_MSS[*]} ${CH
   echo "run chairs-turn1-cont1-s0 ${CHAIRS_TURN[*]} --steps 13494"
   echo "run faces-turn1-cont4-s1 --preset faces-azimuth --codes turn:1,cont:4 --seed 1 --eval-every 500 --render-cache --steps 7845"
 } | xargs -P "$JOBS" -I{} bash -c {}
+continue_run faces-turn1-cont4-s1 faces-turn1-cont4-s1-long --threads 2 --steps 13670
 SESSION18_CHAIRS="chairs-circ1-cont1-angleparity-s0 chairs-circ1-cont1-noparity-s0 chairs-cont2-s0-hessian3e-3-from13752
   chairs-cont2-s0-hessian3e-2-from13752 chairs-cont2-s0-turnstretch0.3-from13752 chairs-cont2-turnstretch0.3-s0 chairs-turn1-cont1-s0"
 for run in chairs-cont2-s0-long chairs-cont2-s0-more-from8227 $SESSION18_CHAIRS; do
@@ -387,4 +388,8 @@ for run in chairs-cont2-s0-long chairs-cont2-s0-more-from8227 $SESSION18_CHAIRS;
 done
 # shellcheck disable=SC2086
 "$PY" scripts/summarize_factors.py $(printf 'runs/%s ' $SESSION18_CHAIRS) --factors style,azimuth,width
-"$PY" scripts/summarize_factors.py runs/faces-turn1-cont4-s1 --factors azimuth,elevation,lighting,width
+"$PY" scripts/summarize_factors.py runs/faces-turn1-cont4-s1 runs/faces-turn1-cont4-s1-long --factors azimuth,elevation,lighting,width
+for run in faces-turn1-cont4-s1 faces-turn1-cont4-s1-long; do
+  "$PY" scripts/factor_profile.py "runs/$run" --factor azimuth
+  "$PY" scripts/factor_profile.py "runs/$run" --factor width --split-by azimuth
+done
