@@ -85,10 +85,8 @@ class Objective:
         code cannot be how wide the object looks. Returns the weighted term and each continuous code's
         parity (+1: kept, -1: reflected)."""
         with self.autocast:
-            q_mirrored = D(self.seen_by_d(torch.flip(fake, dims=[-1])), detach_q=detach_q)[1]
-            q_stretched = None if stretches is None else D(self.seen_by_d(apply_grid(fake, stretches)), detach_q=detach_q)[1]
-        slices = self.spec.split_q_output(q_mirrored)
-        stretched = None if q_stretched is None else self.spec.split_q_output(q_stretched)
+            slices = self.spec.split_q_output(D(self.seen_by_d(torch.flip(fake, dims=[-1])), detach_q=detach_q)[1])
+            stretched = None if stretches is None else self.spec.split_q_output(D(self.seen_by_d(apply_grid(fake, stretches)), detach_q=detach_q)[1])
         term, parities = 0.0, {}
         for code in self.parity_codes:
             values = codes[code.name]
