@@ -17,10 +17,11 @@ limit, which is a matmul peak divided by the floating-point operations one updat
 (counted from the layer shapes), against each of the two peaks. Peak memory is the process's
 (CPU) or CUDA's (GPU) high mark.
 
-``--networks`` measures instead every network of the paper through ``infogan.train`` with its
-preset (``svhn``, ``celeba``: an image folder of random pictures; ``faces``, ``chairs``: the
-rendered ``faces3d`` and ``chairs3d``, whose rendering is part of each update), next to the
-renderers' own images/s, so one sees whether rendering keeps up with training.
+``--networks`` measures instead every network (the paper's, and the volume networks with pose
+codes) through ``infogan.train`` with its preset (``svhn``, ``celeba``: an image folder of random
+pictures; ``faces``, ``chairs``: the rendered ``faces3d`` and ``chairs3d``, whose rendering is
+part of each update), next to the renderers' own images/s, so one sees whether rendering keeps up
+with training.
 
     python benchmarks/throughput.py                 # CPU, batch 128
     python benchmarks/throughput.py --device cuda --steps 200
@@ -199,7 +200,10 @@ def synthetic_root(folder: Path, size: int = 6000) -> Path:
 
 
 NETWORK_PRESETS = {"mnist": "mnist", "svhn": "svhn", "celeba": "celeba", "faces": "faces-azimuth", "chairs": "chairs-rotation",
-                   "sprites": "sprites", "sprites+cr": "sprites-cr"}
+                   "sprites": "sprites", "sprites+cr": "sprites-cr", "faces-volume": "faces-azimuth", "chairs-volume": "chairs-rotation"}
+# the volume networks have no preset: their data's preset with the pose codes docs/experiments.md trained them with
+VOLUME_SETTINGS = {"faces-volume": {"network": "faces-volume", "codes": "yaw:-75:75,pitch:-30:30,cont:3"},
+                   "chairs-volume": {"network": "chairs-volume", "codes": "cat:12,yaw:-180:180,cont:1", "lambda_cont": 0.2, "lr_g": 5e-4}}
 
 
 def random_image_folder(folder: Path, count: int = 512) -> Path:
@@ -238,12 +242,13 @@ def every_network(batch: int, steps: int, device: str, threads: int, only: list[
             chosen = ("network", "codes", "noise", "lambda_cat", "lambda_cont", "lambda_invariant", "lr_d", "lr_g", "learn_std",
                       "leaky_slope", "cr_weight")
             settings = {k: v for k, v in TrainConfig.from_preset(preset).to_dict().items() if k in chosen}
+            settings.update(VOLUME_SETTINGS.get(network, {}))
             speed = package_loop(root, batch, steps, device, threads, dataset=dataset, render_cache=render_cache, **settings)
             row = {"preset": preset, "dataset": dataset, "trained_per_s": speed}
             if dataset in ("faces3d", "chairs3d", "sprites"):
                 row["rendered_per_s"] = rendered_per_s(dataset, batch)
             results[network] = row
-            print(f"{network:<11}{preset:<17}{dataset:<10}{speed:>10.1f}" + (f"{row['rendered_per_s']:>12.0f}" if "rendered_per_s" in row else ""), flush=True)
+            print(f"{network:<14}{preset:<17}{dataset:<10}{speed:>10.1f}" + (f"{row['rendered_per_s']:>12.0f}" if "rendered_per_s" in row else ""), flush=True)
     return results
 
 
@@ -264,7 +269,7 @@ def main() -> int:
     device = torch.device(args.device)
     if args.networks:
         print(f"device {device} ({torch.get_num_threads()} threads), torch {torch.__version__}, batch {args.batch_size}")
-        print(f"{'network':<11}{'preset':<17}{'data':<10}{'trained/s':>10}{'rendered/s':>12}")
+        print(f"{'network':<14}{'preset':<17}{'data':<10}{'trained/s':>10}{'rendered/s':>12}")
         results = every_network(args.batch_size, args.steps, args.device, args.threads, args.only.split(",") if args.only else None,
                                 args.render_cache)
         if args.json:

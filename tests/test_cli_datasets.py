@@ -205,3 +205,37 @@ def test_an_angle_code_trains_evaluates_and_sweeps_once_round_the_circle(tmp_pat
         torch.testing.assert_close(grid[column : column + 1], expected)
     assert columns == 4
     assert main(["sample", str(run), "-n", "2", "--code", "c2=3.1", "--out", str(tmp_path / "s.npy")]) == 0
+
+
+def test_pose_codes_on_a_flat_network_are_a_one_line_error(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["train", "--preset", "faces-azimuth", "--codes", "yaw:-75:75,cont:4", "--out", str(out), *quick()]) == 2
+    line = only_error_line(capsys.readouterr().err)
+    assert "pose codes" in line and "faces-volume" in line and "faces has no volume" in line
+    assert not out.exists() or not (out / "checkpoint.pt").exists()
+
+
+def test_a_volume_network_trains_on_faces3d_resumes_evaluates_and_traverses_its_pose_codes(tmp_path, capsys):
+    out = tmp_path / "run"
+    volume = ["--preset", "faces-azimuth", "--network", "faces-volume", "--codes", "yaw:-75:75,pitch:-30:30,cont:3"]
+    assert main(["train", *volume, "--out", str(out), *quick()]) == 0
+    assert main(["train", "--resume", str(out), "--steps", "4", "--quiet"]) == 0
+    saved = json.loads((out / "config.json").read_text())
+    assert saved["network"] == "faces-volume" and saved["codes"] == "yaw:-75:75,pitch:-30:30,cont:3"
+    capsys.readouterr()
+    assert main(["evaluate", str(out), "--samples", "64", "--factor-samples", "200", "--votes", "20", "--no-scores"]) == 0
+    report = capsys.readouterr().out
+    assert "azimuth" in report and "width" in report
+    assert main(["traverse", str(out), "--out", str(tmp_path / "grids"), "--columns", "5"]) == 0
+    assert sorted(p.name for p in (tmp_path / "grids").glob("traverse_*.png")) == [f"traverse_c{i}.png" for i in range(1, 6)]
+
+
+def test_the_pose_codes_information_rises_in_a_short_volume_network_run(tmp_path):
+    """Q learns to read G's turn: the yaw code's information bound rises within 60 updates."""
+    out = tmp_path / "run"
+    assert main(["train", "--preset", "faces-azimuth", "--network", "faces-volume", "--codes", "yaw:-75:75,cont:2",
+                 "--out", str(out), "--steps", "60", "--batch-size", "16", "--log-every", "10", "--quiet",
+                 "--sample-every", "60", "--checkpoint-every", "60", "--seed", "0"]) == 0
+    rows = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
+    bounds = [row["mi_c1"] for row in rows if "mi_c1" in row]
+    assert len(bounds) >= 5 and bounds[-1] > bounds[0] + 0.2, bounds

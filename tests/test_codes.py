@@ -350,3 +350,38 @@ def test_a_turn_code_reaches_g_as_the_sine_and_cosine_of_a_half_turn_and_q_reads
     assert [c.turn for c in restored.codes[1:]] == [True, True] and restored.codes == spec.codes
     old = LatentSpec.parse("cont:1", noise=0).to_dict()
     assert "turn" not in old["codes"][0] and not LatentSpec.from_dict(old).codes[0].turn  # runs saved before turn codes load
+
+
+def test_pose_codes_are_interval_codes_that_name_a_turn_in_degrees():
+    spec = LatentSpec.parse("yaw:-75:75,pitch:-30:30,cont:2", noise=4)
+    yaw, pitch, first, _ = spec.codes
+    assert (yaw.pose, yaw.pose_degrees, pitch.pose, pitch.pose_degrees) == ("yaw", (-75.0, 75.0), "pitch", (-30.0, 30.0))
+    assert yaw.kind == "cont" and (yaw.low, yaw.high) == (-1.0, 1.0) and not first.pose
+    assert spec.input_width == 4 + 4 and spec.output_width == 8  # one column in and a mean and log-std out, as any interval code
+    torch.testing.assert_close(yaw.pose_angle(yaw.to_input(torch.tensor([-1.0, 0.0, 1.0]))), torch.tensor([-75.0, 0.0, 75.0]) * math.pi / 180)
+    torch.testing.assert_close(pitch.pose_angle(torch.tensor([[0.5]])), torch.tensor([15.0 * math.pi / 180]))
+    assert [column for column, _ in spec.pose_columns()] == [4, 5]
+    assert spec.describe().endswith("c1 ~ Yaw(-75deg,75deg), c2 ~ Pitch(-30deg,30deg), c3 ~ Unif(-1,1), c4 ~ Unif(-1,1)")
+    restored = LatentSpec.from_dict(spec.to_dict())
+    assert restored.codes == spec.codes and restored.to_dict() == spec.to_dict()
+    assert "pose" not in spec.to_dict()["codes"][2]  # other codes are saved as before
+    after_a_category = LatentSpec.parse("cat:3,pitch:0:10,cont:1", noise=2)
+    assert [column for column, _ in after_a_category.pose_columns()] == [2 + 3]
+
+
+def test_a_full_turn_yaw_is_an_angle_code_whose_turn_is_its_angle():
+    spec = LatentSpec.parse("cat:3,yaw:-180:180,cont:1", noise=2)
+    yaw = spec.codes[1]
+    assert isinstance(yaw, Angle) and yaw.pose == "yaw" and yaw.kind == "circ"
+    assert [column for column, _ in spec.pose_columns()] == [2 + 3] and spec.input_width == 2 + 3 + 2 + 1
+    angles = torch.tensor([-3.0, -0.5, 0.0, 2.5])
+    torch.testing.assert_close(yaw.pose_angle(yaw.to_input(angles)), angles)
+    assert spec.describe().endswith("c2 ~ Yaw(full turn), c3 ~ Unif(-1,1)")
+    restored = LatentSpec.from_dict(spec.to_dict())
+    assert restored.codes == spec.codes and "pose" not in LatentSpec.parse("circ:1", noise=0).to_dict()["codes"][0]
+
+
+@pytest.mark.parametrize("text", ["yaw:75:-75", "yaw:0:400", "yaw:-75:75,yaw:-10:10", "yaw:-180:180,yaw:0:10", "pitch:1", "yaw:a:b", "yaw:nan:1"])
+def test_bad_pose_codes_are_refused_with_the_forms_named(text):
+    with pytest.raises(CodeError, match="yaw:LOW:HIGH or pitch:LOW:HIGH"):
+        LatentSpec.parse(text, noise=2)

@@ -16,7 +16,9 @@ from infogan.networks import (
     SamePadConv2d,
     check_image_shape,
     init_weights,
+    make_generator,
     onednn_available,
+    turning_grid,
 )
 
 SPEC = LatentSpec.parse("cat:10,cont:2", noise=62)
@@ -137,6 +139,10 @@ def bn(channels):
     return 2 * channels
 
 
+def conv3d(channels_in, channels_out, kernel):  # no bias: each is followed by batch norm
+    return channels_in * channels_out * kernel ** 3
+
+
 def heads(features, q_width):  # D: FC->1; Q: FC128-BN-lReLU-FC
     return fc(features, 1, True) + fc(features, 128, False) + bn(128) + fc(128, q_width, True)
 
@@ -179,6 +185,22 @@ HAND_COUNTS = {
                 + conv(64, 64, False) + bn(64) + conv(64, 32, False) + bn(32) + conv(32, 32, False) + bn(32) + conv(32, 1, True),
                 conv(1, 32, True) + conv(32, 32, True) + conv(32, 64, True) + conv(64, 64, True) + fc(4 * 4 * 64, 128, True)
                 + fc(128, 1, True) + fc(128, 128, True) + fc(128, 10, True)),
+    # the volume networks: the content (latent less the pose codes) -> FC -> 64 x 4^3 -> up-conv to
+    # 16 x 8^3, turn, 1x1 conv from 16 x 8 depths to the 2D start (batch norm without its own scale:
+    # an FC of the content gives scale and shift, 2 x its channels); D is faces' or sprites'
+    # faces-volume: latent 128 + 5, content 131; Q: 10
+    "faces-volume": ("yaw:-75:75,pitch:-30:30,cont:3", 128,
+                     fc(131, 1024, False) + bn(1024) + fc(1024, 64 * 4 ** 3, False) + bn(64 * 4 ** 3)
+                     + conv3d(64, 16, 4) + bn(16) + 16 * 8 * 128 + fc(131, 2 * 128, True)
+                     + conv(128, 64, False) + bn(64) + conv(64, 1, True),
+                     conv(1, 64, True) + conv(64, 128, False) + bn(128) + fc(8 * 8 * 128, 1024, False) + bn(1024) + heads(1024, 10)),
+    # chairs-volume: latent 5 + 12 + 2 (the yaw, an angle: cosine and sine) + 1, content 18; Q: 12 + 2 + 2 = 16
+    "chairs-volume": ("cat:12,yaw:-180:180,cont:1", 5,
+                      fc(18, 128, False) + bn(128) + fc(128, 64 * 4 ** 3, False) + bn(64 * 4 ** 3)
+                      + conv3d(64, 16, 4) + bn(16) + 16 * 8 * 64 + fc(18, 2 * 64, True) + 1  # no pitch code: a learned tilt
+                      + conv(64, 32, False) + bn(32) + conv(32, 32, False) + bn(32) + conv(32, 1, True),
+                      conv(1, 32, True) + conv(32, 32, True) + conv(32, 64, True) + conv(64, 64, True) + fc(4 * 4 * 64, 128, True)
+                      + fc(128, 1, True) + fc(128, 128, True) + fc(128, 16, True)),
 }
 
 
@@ -190,7 +212,7 @@ def count(module):
 def test_each_network_has_the_parameter_count_of_its_table(network):
     codes, noise, generator_count, discriminator_count = HAND_COUNTS[network]
     spec = LatentSpec.parse(codes, noise)
-    assert count(Generator(spec.input_width, network)) == generator_count
+    assert count(make_generator(spec, network)) == generator_count
     assert count(Discriminator(spec.output_width, network=network)) == discriminator_count
 
 
@@ -248,6 +270,61 @@ def test_images_that_do_not_fit_the_network_get_a_one_line_error_naming_a_fittin
     assert "\n" not in message and "3x32x32" in message and "1x28x28" in message and "--network svhn or celeba" in message
     with pytest.raises(NetworkError, match="no network of the paper"):
         check_image_shape((3, 100, 100), "celeba", "folder")
+
+
+def test_the_turning_grid_is_the_identity_at_zero_and_turns_a_volume_rigidly():
+    volume = torch.zeros(1, 1, 8, 8, 8)  # D (line of sight) x H x W
+    volume[0, 0, 3:5, 3:5, 6] = 1.0  # a 2x2x1 block right of the centre (x > 0), at mid depth and height
+    zero = torch.zeros(1)
+    grid = turning_grid(zero, zero, volume.shape)
+    torch.testing.assert_close(torch.nn.functional.grid_sample(volume, grid, align_corners=False), volume)
+    quarter = torch.full((1,), torch.pi / 2)
+    turned = torch.nn.functional.grid_sample(volume, turning_grid(quarter, zero, volume.shape), align_corners=False)
+    assert turned.sum().item() == pytest.approx(volume.sum().item(), rel=1e-4)  # a quarter turn of a cube loses nothing
+    assert turned[0, 0, :, 3:5, :].sum(dim=1).argmax().item() // 8 in (1, 6)  # the block moves to the near or far side...
+    assert turned[0, 0, :, 3:5, 3:5].sum().item() == pytest.approx(4.0, rel=1e-4)  # ...into the image's middle columns
+    torch.testing.assert_close(turned[0, 0, :, :3], torch.zeros(8, 3, 8))  # and stays at its height
+    tilted = torch.nn.functional.grid_sample(volume, turning_grid(zero, quarter, volume.shape), align_corners=False)
+    torch.testing.assert_close(tilted[0, 0, :, :, 6].sum(), volume[0, 0, :, :, 6].sum())  # a pitch keeps x: the block stays right
+
+
+def test_a_volume_generator_sees_its_pose_codes_only_through_the_turn():
+    torch.manual_seed(0)
+    spec = LatentSpec.parse("yaw:-90:90,cont:2", noise=3)
+    generator = make_generator(spec, "faces-volume").eval()
+    init_weights(generator)
+    assert generator.fc[0].in_features == 3 + 2  # the content: noise and the two interval codes
+    noise, codes = spec.sample_noise(2, torch.Generator().manual_seed(1)), spec.sample_codes(2, torch.Generator().manual_seed(2))
+    turned = {**codes, "c1": torch.ones(2)}
+    facing = {**codes, "c1": torch.zeros(2)}
+    with torch.no_grad():
+        front, side = generator(spec.generator_input(noise, facing)), generator(spec.generator_input(noise, turned))
+        volume = generator.upconv3d(generator.fc(torch.cat([noise, codes["c2"][:, None], codes["c3"][:, None]], 1)).view(-1, 64, 4, 4, 4))
+    assert not torch.allclose(front, side)
+    # by hand: the same volume turned a quarter turn, then G's last layers, gives the turned image
+    assert generator.tilt.item() == 0  # no pitch code: the learned tilt, from level
+    grid = turning_grid(torch.full((2,), torch.pi / 2), torch.zeros(2), volume.shape)
+    content = torch.cat([noise, codes["c2"][:, None], codes["c3"][:, None]], 1)
+    with torch.no_grad():
+        scale, shift = generator.style(content)[:, :, None, None].chunk(2, dim=1)
+        columns = torch.nn.functional.grid_sample(volume, grid, align_corners=False).reshape(2, 16 * 8, 8, 8)
+        by_hand = generator.upconv(torch.relu(generator.project_norm(generator.project(columns)) * (1 + scale) + shift))
+    torch.testing.assert_close(side, by_hand)
+
+
+def test_without_a_pitch_code_the_tilt_is_learned_and_with_one_there_is_none():
+    torch.manual_seed(0)
+    spec = LatentSpec.parse("yaw:-180:180,cont:1", noise=2)
+    generator = make_generator(spec, "chairs-volume")
+    init_weights(generator)
+    generator(spec.generator_input(spec.sample_noise(4), spec.sample_codes(4))).mean().backward()
+    assert generator.tilt.grad is not None and generator.tilt.grad.abs().item() > 0
+    assert make_generator(LatentSpec.parse("yaw:-75:75,pitch:-30:30", noise=2), "faces-volume").tilt is None
+
+
+def test_pose_codes_on_a_network_without_a_volume_are_refused_naming_the_volume_networks():
+    with pytest.raises(NetworkError, match="faces-volume or chairs-volume"):
+        make_generator(LatentSpec.parse("yaw:-30:30,cont:1", noise=2), "faces")
 
 
 def test_an_unknown_network_is_refused():

@@ -16,6 +16,7 @@ import torch.nn.functional as F
 from .errors import InfoganError
 
 LOG_STD_MIN, LOG_STD_MAX = -5.0, 2.0  # keeps a learned Gaussian std away from 0 and infinity
+POSE_AXES = ("yaw", "pitch")  # a volume network turns its features about the vertical, then the horizontal axis
 MAX_COUNT = 10_000  # K of cat:K and N of cont:N: far above the paper's (cont:10**9 would never finish parsing)
 
 
@@ -89,6 +90,11 @@ class Uniform:
     turn one way at ``low`` to a quarter turn the other way at ``high``: where a turned object's
     points land in the image is linear in the sine and cosine of its angle, so G need not make the
     foreshortening (the cosine) from another code. Q reads the code itself, as for any interval code.
+
+    With ``pose`` (``yaw:LOW:HIGH`` or ``pitch:LOW:HIGH``, in degrees) the code is a rigid turn of a
+    volume network's 3D features (``networks.VolumeGenerator``) about the vertical (yaw) or the
+    horizontal (pitch) axis, from ``pose_degrees[0]`` at ``low`` to ``pose_degrees[1]`` at ``high``.
+    G's layers see it only through that turn.
     """
 
     name: str
@@ -96,6 +102,8 @@ class Uniform:
     high: float = 1.0
     learn_std: bool = True
     turn: bool = False
+    pose: str = ""
+    pose_degrees: tuple[float, float] = (0.0, 0.0)
 
     kind = "cont"
 
@@ -143,7 +151,14 @@ class Uniform:
     def predict(self, q_output: torch.Tensor) -> torch.Tensor:
         return q_output[:, 0]
 
+    def pose_angle(self, inputs: torch.Tensor) -> torch.Tensor:
+        """The turn, in radians, that a pose code's slice of G's input (N x 1) stands for."""
+        low, high = (math.radians(d) for d in self.pose_degrees)
+        return low + (high - low) * (inputs[:, 0] - self.low) / (self.high - self.low)
+
     def describe(self) -> str:
+        if self.pose:
+            return f"{self.pose.capitalize()}({self.pose_degrees[0]:g}deg,{self.pose_degrees[1]:g}deg)"
         return f"{'Turn' if self.turn else 'Unif'}({self.low:g},{self.high:g})"
 
 
@@ -156,9 +171,13 @@ class Angle:
     the interval's ends meet or a fold that gives mirrored views one value. Q outputs a 2-vector
     ``m``: its direction is the mean angle, its length the concentration ``kappa``, and
     ``log Q = m . (cos c, sin c) - log(2 pi I0(kappa))``.
+
+    With ``pose`` (``yaw:LOW:HIGH`` spanning a full turn) the angle is how far a volume network
+    turns its features, as for a pose interval code.
     """
 
     name: str
+    pose: str = ""
 
     kind = "circ"
 
@@ -192,8 +211,12 @@ class Angle:
     def predict(self, q_output: torch.Tensor) -> torch.Tensor:
         return torch.atan2(q_output[:, 1], q_output[:, 0])
 
+    def pose_angle(self, inputs: torch.Tensor) -> torch.Tensor:
+        """The turn, in radians, that a pose code's slice of G's input (cosine, sine) stands for."""
+        return torch.atan2(inputs[:, 1], inputs[:, 0])
+
     def describe(self) -> str:
-        return "Angle(-pi,pi)"
+        return f"{self.pose.capitalize()}(full turn)" if self.pose else "Angle(-pi,pi)"
 
 
 Code = Categorical | Uniform | Angle
@@ -222,12 +245,22 @@ class LatentSpec:
         """Parse ``"cat:10,cont:2"``: one Cat(10) then two Unif(-1,1) codes.
 
         ``cont:N:LOW:HIGH`` sets the range of N continuous codes; ``turn:N`` (or ``turn:N:LOW:HIGH``)
-        adds N continuous codes that G sees as a half turn; ``circ:N`` adds N angle codes.
+        adds N continuous codes that G sees as a half turn; ``circ:N`` adds N angle codes;
+        ``yaw:LOW:HIGH`` and ``pitch:LOW:HIGH`` add one pose code each, turning a volume network's
+        features from LOW to HIGH degrees (an angle code when they span a full turn).
         """
         codes: list[Code] = []
         for part in (p.strip() for p in text.split(",")):
             fields = part.split(":")
             try:
+                if fields[0] in POSE_AXES and len(fields) == 3:
+                    low, high = float(fields[1]), float(fields[2])
+                    if not (low < high and high - low <= 360.0) or any(getattr(c, "pose", "") == fields[0] for c in codes):
+                        raise ValueError
+                    name = f"c{len(codes) + 1}"
+                    full_turn = high - low == 360.0  # an angle code: its ends are one view
+                    codes.append(Angle(name, fields[0]) if full_turn else Uniform(name, learn_std=learn_std, pose=fields[0], pose_degrees=(low, high)))
+                    continue
                 kind, count = fields[0], int(fields[1])
                 if count > MAX_COUNT:
                     raise ValueError
@@ -246,8 +279,8 @@ class LatentSpec:
                     raise ValueError
             except (ValueError, IndexError):
                 raise CodeError(
-                    f"cannot read code {part!r} in {text!r}: use cat:K (K >= 2), cont:N, cont:N:LOW:HIGH (finite LOW < HIGH), turn:N, turn:N:LOW:HIGH or circ:N, "
-                    f"comma-separated, K and N at most {MAX_COUNT}"
+                    f"cannot read code {part!r} in {text!r}: use cat:K (K >= 2), cont:N, cont:N:LOW:HIGH (finite LOW < HIGH), turn:N, turn:N:LOW:HIGH, circ:N, "
+                    f"yaw:LOW:HIGH or pitch:LOW:HIGH (degrees, LOW < HIGH, a turn at most, one of each), comma-separated, K and N at most {MAX_COUNT}"
                 ) from None
         return cls(noise, codes, noise_prior)
 
@@ -269,6 +302,15 @@ class LatentSpec:
 
     def generator_input(self, noise: torch.Tensor, codes: dict[str, torch.Tensor]) -> torch.Tensor:
         return torch.cat([noise] + [code.to_input(codes[code.name]) for code in self.codes], dim=1)
+
+    def pose_columns(self) -> list[tuple[int, Uniform | Angle]]:
+        """Each pose code with the first column of its slice of G's input."""
+        columns, column = [], self.noise
+        for code in self.codes:
+            if getattr(code, "pose", ""):
+                columns.append((column, code))
+            column += code.input_width
+        return columns
 
     def split_q_output(self, q_output: torch.Tensor) -> dict[str, torch.Tensor]:
         """Cut Q's output into each code's slice."""
@@ -295,9 +337,10 @@ class LatentSpec:
             "codes": [
                 {"name": c.name, "kind": "cat", "categories": c.categories}
                 if isinstance(c, Categorical)
-                else {"name": c.name, "kind": "circ"}
+                else {"name": c.name, "kind": "circ", **({"pose": c.pose} if c.pose else {})}
                 if isinstance(c, Angle)
-                else {"name": c.name, "kind": "cont", "low": c.low, "high": c.high, "learn_std": c.learn_std, **({"turn": True} if c.turn else {})}
+                else {"name": c.name, "kind": "cont", "low": c.low, "high": c.high, "learn_std": c.learn_std,
+                   **({"turn": True} if c.turn else {}), **({"pose": c.pose, "pose_degrees": list(c.pose_degrees)} if c.pose else {})}
                 for c in self.codes
             ],
         }
@@ -309,9 +352,10 @@ class LatentSpec:
             if c["kind"] == "cat":
                 codes.append(Categorical(c["name"], c["categories"]))
             elif c["kind"] == "circ":
-                codes.append(Angle(c["name"]))
+                codes.append(Angle(c["name"], c.get("pose", "")))
             else:
-                codes.append(Uniform(c["name"], c["low"], c["high"], c["learn_std"], c.get("turn", False)))
+                codes.append(Uniform(c["name"], c["low"], c["high"], c["learn_std"], c.get("turn", False),
+                                     c.get("pose", ""), tuple(c.get("pose_degrees", (0.0, 0.0)))))
         return cls(data["noise"], codes, data["noise_prior"])
 
     def describe(self) -> str:

@@ -130,7 +130,10 @@ class TrainConfig:
             raise ConfigError(f"unknown dataset {self.dataset!r}; known: {', '.join(SOURCES)}")
         if self.network != "auto" and self.network not in ARCHITECTURES:
             raise ConfigError(f"unknown network {self.network!r}; known: auto, {', '.join(ARCHITECTURES)}")
-        self.latent_spec()  # raises CodeError on a bad --codes / --noise
+        spec = self.latent_spec()  # raises CodeError on a bad --codes / --noise
+        if spec.pose_columns() and ARCHITECTURES[self.resolved_network()].volume is None:
+            raise ConfigError(f"pose codes (yaw:, pitch:) need a volume network (--network "
+                              f"{' or '.join(n for n, a in ARCHITECTURES.items() if a.volume)}); {self.resolved_network()} has no volume")
         return self
 
     def resolved_network(self) -> str:

@@ -9,7 +9,7 @@ import torch
 from .checkpoint import CheckpointError, load_checkpoint
 from .codes import CodeError, LatentSpec
 from .config import TrainConfig
-from .networks import Discriminator, Generator, architecture, init_weights
+from .networks import Discriminator, architecture, init_weights, make_generator
 
 
 class InfoGAN:
@@ -20,7 +20,7 @@ class InfoGAN:
         self.network = network
         self.image_shape = architecture(network).image_shape
         self.device = torch.device(device)
-        self.generator = Generator(spec.input_width, network).to(self.device)
+        self.generator = make_generator(spec, network).to(self.device)
         self.discriminator = Discriminator(spec.output_width, leaky_slope, network).to(self.device)
         init_weights(self.generator)
         init_weights(self.discriminator)

@@ -13,6 +13,12 @@ thing and are much faster on a CPU. On the CPU their matrix products run on oneD
 PyTorch already uses for convolutions, rather than on ``torch.mm``'s BLAS (MKL): on this
 project's AMD CPU with AVX-512, MKL's float32 matrix products reach about half the speed of
 oneDNN's (``benchmarks/throughput.py`` prints both peaks).
+
+Two networks beyond the paper, ``faces-volume`` and ``chairs-volume``, keep the ``faces`` and
+``sprites`` discriminators and give G a 3D bias after HoloGAN (Nguyen-Phuoc et al., 2019): G
+builds a volume of features in the object's own frame, turns it rigidly by its pose codes
+(``yaw:LOW:HIGH``, ``pitch:LOW:HIGH``), and projects it to the image. A code that widens the
+object then widens it in every view, as the rendered factor does.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .codes import LatentSpec
 from .errors import InfoganError
 
 
@@ -66,6 +73,18 @@ class Linear(nn.Linear):
 
 
 @dataclass(frozen=True)
+class Volume:
+    """A volume generator's 3D part: FC to ``start_channels`` x ``start_size``^3, then a 4x4x4
+    stride-2 up-convolution (BN, ReLU) per entry of ``upconvs``. After the turn, each column of
+    voxels along the line of sight becomes one pixel's channels, mixed by a 1x1 convolution to
+    ``generator_start``'s channels (BN scaled and shifted by the content, ReLU)."""
+
+    start_channels: int
+    start_size: int
+    upconvs: tuple[int, ...]
+
+
+@dataclass(frozen=True)
 class Architecture:
     """One row of the paper's architecture tables.
 
@@ -85,6 +104,7 @@ class Architecture:
     trunk_fc: int
     description: str
     discriminator_norm: str = "batch"  # "spectral": D and Q use spectral norm and no batch norm (InfoGAN-CR)
+    volume: Volume | None = None  # G's 3D part before generator_start, for the volume networks
 
 
 ARCHITECTURES = {
@@ -104,6 +124,13 @@ ARCHITECTURES = {
         Architecture("sprites", (1, 64, 64), (128,), (64, 4, 4), ((64, 2, True), (32, 2, True), (32, 2, True)), "sigmoid",
                      ((32, 2, False), (32, 2, False), (64, 2, False), (64, 2, False)), 128,
                      "dSprites (InfoGAN-CR's network): 64x64 gray, spectral norm in D", "spectral"),
+        Architecture("faces-volume", (1, 32, 32), (1024,), (128, 8, 8), ((64, 2, True),), "sigmoid",
+                     ((64, 2, False), (128, 2, True)), 1024,
+                     "3D faces, G turning an 8^3 feature volume by its yaw/pitch codes; D as faces", volume=Volume(64, 4, (16,))),
+        Architecture("chairs-volume", (1, 64, 64), (128,), (64, 8, 8), ((32, 2, True), (32, 2, True)), "sigmoid",
+                     ((32, 2, False), (32, 2, False), (64, 2, False), (64, 2, False)), 128,
+                     "3D chairs, G turning an 8^3 feature volume by its yaw/pitch codes; D as sprites", "spectral",
+                     Volume(64, 4, (16,))),
     )
 }
 
@@ -153,6 +180,26 @@ def conv(channels_in: int, channels_out: int, stride: int, bias: bool, transpose
     return layer(channels_in, channels_out, 4, stride=stride, padding=1, bias=bias)
 
 
+def fc_stack(width: int, widths: tuple[int, ...]) -> nn.Sequential:
+    layers = []
+    for out in widths:
+        layers += [Linear(width, out, bias=False), nn.BatchNorm1d(out), nn.ReLU()]
+        width = out
+    return nn.Sequential(*layers)
+
+
+def upconv_stack(spec: Architecture) -> nn.Sequential:
+    """G's 2D part: the table's up-convolutions from ``generator_start``, then the image."""
+    layers, channels = [], spec.generator_start[0]
+    for out, stride, batchnorm in spec.generator_upconvs:
+        layers.append(conv(channels, out, stride, bias=not batchnorm, transposed=True))
+        layers += [nn.BatchNorm2d(out), nn.ReLU()] if batchnorm else [nn.ReLU()]
+        channels = out
+    layers += [conv(channels, spec.image_shape[0], 2, bias=True, transposed=True),
+               nn.Sigmoid() if spec.output == "sigmoid" else UnitTanh()]
+    return nn.Sequential(*layers)
+
+
 class Generator(nn.Module):
     """FC layers (BN, ReLU) to a C x H x W tensor, then 4x4 up-convolutions (BN where the table
     has it, ReLU) and a last one to the image's channels with a sigmoid or rescaled tanh."""
@@ -161,23 +208,85 @@ class Generator(nn.Module):
         super().__init__()
         spec = architecture(network)
         self.start_shape = spec.generator_start
-        layers, width = [], input_width
-        for out in (*spec.generator_fc, spec.generator_start[0] * spec.generator_start[1] * spec.generator_start[2]):
-            layers += [Linear(width, out, bias=False), nn.BatchNorm1d(out), nn.ReLU()]
-            width = out
-        self.fc = nn.Sequential(*layers)
-        layers, channels = [], spec.generator_start[0]
-        for out, stride, batchnorm in spec.generator_upconvs:
-            layers.append(conv(channels, out, stride, bias=not batchnorm, transposed=True))
-            layers += [nn.BatchNorm2d(out), nn.ReLU()] if batchnorm else [nn.ReLU()]
-            channels = out
-        layers += [conv(channels, spec.image_shape[0], 2, bias=True, transposed=True),
-                   nn.Sigmoid() if spec.output == "sigmoid" else UnitTanh()]
-        self.upconv = nn.Sequential(*layers)
+        start = spec.generator_start[0] * spec.generator_start[1] * spec.generator_start[2]
+        self.fc = fc_stack(input_width, (*spec.generator_fc, start))
+        self.upconv = upconv_stack(spec)
 
     def forward(self, latent: torch.Tensor) -> torch.Tensor:
         start = self.fc(latent).view(-1, *self.start_shape)
         return self.upconv(start).float()  # float32 images under bf16 autocast too
+
+
+def turning_grid(yaw: torch.Tensor, pitch: torch.Tensor, shape: torch.Size) -> torch.Tensor:
+    """``F.grid_sample``'s grid that turns a N x C x D x H x W volume (x along W, y down along H,
+    z along D, the line of sight) by ``yaw`` about y and then ``pitch`` about x (radians)."""
+    cy, sy, cp, sp = torch.cos(yaw), torch.sin(yaw), torch.cos(pitch), torch.sin(pitch)
+    one, zero = torch.ones_like(yaw), torch.zeros_like(yaw)
+    turn_yaw = torch.stack([torch.stack([cy, zero, sy], -1), torch.stack([zero, one, zero], -1),
+                            torch.stack([-sy, zero, cy], -1)], -2)
+    turn_pitch = torch.stack([torch.stack([one, zero, zero], -1), torch.stack([zero, cp, -sp], -1),
+                              torch.stack([zero, sp, cp], -1)], -2)
+    to_camera = turn_pitch @ turn_yaw
+    # each output voxel samples the volume where the inverse turn (the transpose) takes it
+    theta = torch.cat([to_camera.transpose(1, 2), torch.zeros_like(to_camera[:, :, :1])], dim=2)
+    return F.affine_grid(theta, list(shape), align_corners=False)
+
+
+class VolumeGenerator(nn.Module):
+    """G with a 3D bias (HoloGAN): the content (noise and every code but the pose codes) makes a
+    feature volume in the object's frame; the pose codes turn it rigidly; each pixel's column of
+    turned voxels is mixed into a ``generator_start`` tensor that the table's 2D up-convolutions
+    make into the image. The content also scales and shifts that tensor's channels (as HoloGAN's
+    AdaIN), so what is fixed to the camera, such as the light, has a way in. Without a pitch code
+    the pitch is a learned tilt: a camera that looks down on a turning chair sees it turn about a
+    tilted axis."""
+
+    def __init__(self, spec: LatentSpec, network: str):
+        super().__init__()
+        arch = architecture(network)
+        volume = arch.volume
+        self.poses = spec.pose_columns()
+        self.pose_input_columns = [column + k for column, code in self.poses for k in range(code.input_width)]
+        content_width = spec.input_width - len(self.pose_input_columns)
+        self.start_shape = (volume.start_channels, *(volume.start_size,) * 3)
+        self.fc = fc_stack(content_width, (*arch.generator_fc, volume.start_channels * volume.start_size ** 3))
+        layers, channels = [], volume.start_channels
+        for out in volume.upconvs:
+            layers += [nn.ConvTranspose3d(channels, out, 4, stride=2, padding=1, bias=False), nn.BatchNorm3d(out), nn.ReLU()]
+            channels = out
+        self.upconv3d = nn.Sequential(*layers)
+        depth = volume.start_size * 2 ** len(volume.upconvs)
+        if depth != arch.generator_start[1]:
+            raise NetworkError(f"network {network}: the volume's side ({depth}) must be the 2D start's ({arch.generator_start[1]})")
+        self.project = nn.Conv2d(channels * depth, arch.generator_start[0], 1, bias=False)
+        self.project_norm = nn.BatchNorm2d(arch.generator_start[0], affine=False)
+        self.style = Linear(content_width, 2 * arch.generator_start[0])
+        self.upconv = upconv_stack(arch)
+        self.tilt = None if any(code.pose == "pitch" for _, code in self.poses) else nn.Parameter(torch.zeros(()))
+
+    def forward(self, latent: torch.Tensor) -> torch.Tensor:
+        keep = torch.ones(latent.shape[1], dtype=torch.bool, device=latent.device)
+        keep[self.pose_input_columns] = False
+        content = latent[:, keep]
+        angles = {code.pose: code.pose_angle(latent[:, column:column + code.input_width].float()) for column, code in self.poses}
+        zero = torch.zeros(len(latent), device=latent.device)
+        volume = self.upconv3d(self.fc(content).view(-1, *self.start_shape))
+        grid = turning_grid(angles.get("yaw", zero), angles["pitch"] if self.tilt is None else zero + self.tilt, volume.shape)
+        turned = F.grid_sample(volume, grid.to(volume.dtype), mode="bilinear", padding_mode="zeros", align_corners=False)
+        n, c, d, h, w = turned.shape
+        scale, shift = self.style(content)[:, :, None, None].chunk(2, dim=1)
+        start = F.relu(self.project_norm(self.project(turned.reshape(n, c * d, h, w))) * (1 + scale) + shift)
+        return self.upconv(start).float()
+
+
+def make_generator(spec: LatentSpec, network: str) -> nn.Module:
+    """G for ``network`` fed by the latent layout ``spec``; only volume networks take pose codes."""
+    if architecture(network).volume is not None:
+        return VolumeGenerator(spec, network)
+    if spec.pose_columns():
+        raise NetworkError(f"pose codes (yaw:, pitch:) turn a volume network's features; network {network} has none: "
+                           f"use --network {' or '.join(name for name, a in ARCHITECTURES.items() if a.volume)}")
+    return Generator(spec.input_width, network)
 
 
 def discriminator_trunk(spec: Architecture, channels: int, leaky_slope: float) -> tuple[nn.Sequential, int]:
@@ -247,11 +356,11 @@ class PairClassifier(nn.Module):
 def init_weights(module: nn.Module) -> None:
     """N(0, 0.02) weights as in the official code; BatchNorm scale N(1, 0.02), biases 0."""
     for m in module.modules():
-        if isinstance(m, (nn.Linear, nn.Conv2d, nn.ConvTranspose2d)):
+        if isinstance(m, (nn.Linear, nn.Conv2d, nn.ConvTranspose2d, nn.Conv3d, nn.ConvTranspose3d)):
             parametrized = nn.utils.parametrize.is_parametrized(m, "weight")
             nn.init.normal_(m.parametrizations.weight.original if parametrized else m.weight, 0.0, 0.02)
             if m.bias is not None:
                 nn.init.zeros_(m.bias)
-        elif isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)):
+        elif isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d)) and m.affine:
             nn.init.normal_(m.weight, 1.0, 0.02)
             nn.init.zeros_(m.bias)

@@ -18,6 +18,7 @@ import warnings
 from pathlib import Path
 
 import torch
+from torch import nn
 from tqdm import tqdm
 
 from . import data, distributed
@@ -245,8 +246,8 @@ def train_in_world(config: TrainConfig, out: Path, state: dict | None, world: di
     G, D, spec = model.generator, model.discriminator, model.spec
     autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=config.precision == "bf16")
     if device.type == "cpu":  # measured: 1.05x on 2 CPU cores, 0.98x on an H100 (docs/performance.md)
-        G.to(memory_format=torch.channels_last)
-        D.to(memory_format=torch.channels_last)
+        for layer in (m for net in (G, D) for m in net.modules() if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d))):
+            layer.to(memory_format=torch.channels_last)  # the 2D layers only: a volume network's 3D ones have no such format
     fused = device.type == "cpu"  # measured: 1.12x on 2 CPU cores, 0.94x on an H100 (docs/performance.md)
     opt_d = torch.optim.Adam(D.parameters(), lr=config.lr_d, betas=(config.beta1, config.beta2), fused=fused)
     opt_g = torch.optim.Adam(G.parameters(), lr=config.lr_g, betas=(config.beta1, config.beta2), fused=fused)
