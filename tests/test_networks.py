@@ -1,5 +1,6 @@
 """The generator, the discriminator with its Q head, and their initialisation."""
 
+import math
 import pytest
 import torch
 from torch import nn
@@ -15,6 +16,7 @@ from infogan.networks import (
     NetworkError,
     SamePadConv2d,
     check_image_shape,
+    composite,
     init_weights,
     make_generator,
     onednn_available,
@@ -186,18 +188,19 @@ HAND_COUNTS = {
                 conv(1, 32, True) + conv(32, 32, True) + conv(32, 64, True) + conv(64, 64, True) + fc(4 * 4 * 64, 128, True)
                 + fc(128, 1, True) + fc(128, 128, True) + fc(128, 10, True)),
     # the volume networks: the content (latent less the pose codes) -> FC -> 64 x 4^3 -> up-conv to
-    # 16 x 8^3, turn, 1x1 conv from 16 x 8 depths to the 2D start (batch norm without its own scale:
-    # an FC of the content gives scale and shift, 2 x its channels); D is faces' or sprites'
+    # 32 x 8^3 (a density and 31 features), turn, composite along depth to 32 x 8^2, 1x1 conv to the
+    # 2D start (batch norm without its own scale: an FC of the content gives scale and shift, 2 x its
+    # channels); D is faces' or sprites'
     # faces-volume: latent 128 + 5, content 131; Q: 10
     "faces-volume": ("yaw:-75:75,pitch:-30:30,cont:3", 128,
                      fc(131, 1024, False) + bn(1024) + fc(1024, 64 * 4 ** 3, False) + bn(64 * 4 ** 3)
-                     + conv3d(64, 16, 4) + bn(16) + 16 * 8 * 128 + fc(131, 2 * 128, True)
+                     + conv3d(64, 32, 4) + bn(32) + 32 * 128 + fc(131, 2 * 128, True)
                      + conv(128, 64, False) + bn(64) + conv(64, 1, True),
                      conv(1, 64, True) + conv(64, 128, False) + bn(128) + fc(8 * 8 * 128, 1024, False) + bn(1024) + heads(1024, 10)),
     # chairs-volume: latent 5 + 12 + 2 (the yaw, an angle: cosine and sine) + 1, content 18; Q: 12 + 2 + 2 = 16
     "chairs-volume": ("cat:12,yaw:-180:180,cont:1", 5,
                       fc(18, 128, False) + bn(128) + fc(128, 64 * 4 ** 3, False) + bn(64 * 4 ** 3)
-                      + conv3d(64, 16, 4) + bn(16) + 16 * 8 * 64 + fc(18, 2 * 64, True) + 1  # no pitch code: a learned tilt
+                      + conv3d(64, 32, 4) + bn(32) + 32 * 64 + fc(18, 2 * 64, True) + 1  # no pitch code: a learned tilt
                       + conv(64, 32, False) + bn(32) + conv(32, 32, False) + bn(32) + conv(32, 1, True),
                       conv(1, 32, True) + conv(32, 32, True) + conv(32, 64, True) + conv(64, 64, True) + fc(4 * 4 * 64, 128, True)
                       + fc(128, 1, True) + fc(128, 128, True) + fc(128, 16, True)),
@@ -307,9 +310,23 @@ def test_a_volume_generator_sees_its_pose_codes_only_through_the_turn():
     content = torch.cat([noise, codes["c2"][:, None], codes["c3"][:, None]], 1)
     with torch.no_grad():
         scale, shift = generator.style(content)[:, :, None, None].chunk(2, dim=1)
-        columns = torch.nn.functional.grid_sample(volume, grid, align_corners=False).reshape(2, 16 * 8, 8, 8)
-        by_hand = generator.upconv(torch.relu(generator.project_norm(generator.project(columns)) * (1 + scale) + shift))
+        seen = composite(torch.nn.functional.grid_sample(volume, grid, align_corners=False))
+        by_hand = generator.upconv(torch.relu(generator.project_norm(generator.project(seen)) * (1 + scale) + shift))
     torch.testing.assert_close(side, by_hand)
+
+
+def test_compositing_shows_the_nearest_opaque_voxel_and_the_opacity_of_a_uniform_column():
+    volume = torch.zeros(1, 2, 4, 1, 3)  # channel 0 density, channel 1 what the voxel shows; depth 4, three pixels
+    volume[0, :, 1, 0, 0] = torch.tensor([50.0, 7.0])  # pixel 0: an opaque voxel showing 7...
+    volume[0, :, 2, 0, 0] = torch.tensor([50.0, 3.0])  # ...in front of another showing 3
+    volume[0, 0, :, 0, 1] = 0.5  # pixel 1: a uniform haze showing 2 everywhere
+    volume[0, 1, :, 0, 1] = 2.0
+    seen = composite(volume)  # pixel 2: empty
+    assert seen.shape == (1, 2, 1, 3)
+    torch.testing.assert_close(seen[0, :, 0, 0], torch.tensor([7.0, 1.0]))
+    opacity = 1 - math.exp(-4 * 0.5)
+    torch.testing.assert_close(seen[0, :, 0, 1], torch.tensor([2.0 * opacity, opacity]))
+    torch.testing.assert_close(seen[0, :, 0, 2], torch.zeros(2))
 
 
 def test_without_a_pitch_code_the_tilt_is_learned_and_with_one_there_is_none():

@@ -75,9 +75,10 @@ class Linear(nn.Linear):
 @dataclass(frozen=True)
 class Volume:
     """A volume generator's 3D part: FC to ``start_channels`` x ``start_size``^3, then a 4x4x4
-    stride-2 up-convolution (BN, ReLU) per entry of ``upconvs``. After the turn, each column of
-    voxels along the line of sight becomes one pixel's channels, mixed by a 1x1 convolution to
-    ``generator_start``'s channels (BN scaled and shifted by the content, ReLU)."""
+    stride-2 up-convolution (BN, ReLU) per entry of ``upconvs``; the last one's first channel is a
+    density, the others what each voxel shows. After the turn each pixel composites its line of
+    sight front to back, and a 1x1 convolution (BN scaled and shifted by the content, ReLU) makes
+    ``generator_start``'s channels from what it sees and how opaque it is."""
 
     start_channels: int
     start_size: int
@@ -126,11 +127,11 @@ ARCHITECTURES = {
                      "dSprites (InfoGAN-CR's network): 64x64 gray, spectral norm in D", "spectral"),
         Architecture("faces-volume", (1, 32, 32), (1024,), (128, 8, 8), ((64, 2, True),), "sigmoid",
                      ((64, 2, False), (128, 2, True)), 1024,
-                     "3D faces, G turning an 8^3 feature volume by its yaw/pitch codes; D as faces", volume=Volume(64, 4, (16,))),
+                     "3D faces, G turning an 8^3 feature volume by its yaw/pitch codes; D as faces", volume=Volume(64, 4, (32,))),
         Architecture("chairs-volume", (1, 64, 64), (128,), (64, 8, 8), ((32, 2, True), (32, 2, True)), "sigmoid",
                      ((32, 2, False), (32, 2, False), (64, 2, False), (64, 2, False)), 128,
                      "3D chairs, G turning an 8^3 feature volume by its yaw/pitch codes; D as sprites", "spectral",
-                     Volume(64, 4, (16,))),
+                     Volume(64, 4, (32,))),
     )
 }
 
@@ -234,12 +235,13 @@ def turning_grid(yaw: torch.Tensor, pitch: torch.Tensor, shape: torch.Size) -> t
 
 class VolumeGenerator(nn.Module):
     """G with a 3D bias (HoloGAN): the content (noise and every code but the pose codes) makes a
-    feature volume in the object's frame; the pose codes turn it rigidly; each pixel's column of
-    turned voxels is mixed into a ``generator_start`` tensor that the table's 2D up-convolutions
-    make into the image. The content also scales and shifts that tensor's channels (as HoloGAN's
-    AdaIN), so what is fixed to the camera, such as the light, has a way in. Without a pitch code
-    the pitch is a learned tilt: a camera that looks down on a turning chair sees it turn about a
-    tilted axis."""
+    volume of densities and features in the object's frame; the pose codes turn it rigidly; each
+    pixel composites the turned voxels along its line of sight front to back (emission and
+    absorption, as volume rendering), so what the image shows of the object turns as a solid
+    does. The table's 2D up-convolutions make the composited map into the image. The content also
+    scales and shifts the map's channels (as HoloGAN's AdaIN), so what is fixed to the camera, such
+    as the light, has a way in. Without a pitch code the pitch is a learned tilt: a camera that
+    looks down on a turning chair sees it turn about a tilted axis."""
 
     def __init__(self, spec: LatentSpec, network: str):
         super().__init__()
@@ -258,7 +260,7 @@ class VolumeGenerator(nn.Module):
         depth = volume.start_size * 2 ** len(volume.upconvs)
         if depth != arch.generator_start[1]:
             raise NetworkError(f"network {network}: the volume's side ({depth}) must be the 2D start's ({arch.generator_start[1]})")
-        self.project = nn.Conv2d(channels * depth, arch.generator_start[0], 1, bias=False)
+        self.project = nn.Conv2d(channels, arch.generator_start[0], 1, bias=False)
         self.project_norm = nn.BatchNorm2d(arch.generator_start[0], affine=False)
         self.style = Linear(content_width, 2 * arch.generator_start[0])
         self.upconv = upconv_stack(arch)
@@ -273,10 +275,20 @@ class VolumeGenerator(nn.Module):
         volume = self.upconv3d(self.fc(content).view(-1, *self.start_shape))
         grid = turning_grid(angles.get("yaw", zero), angles["pitch"] if self.tilt is None else zero + self.tilt, volume.shape)
         turned = F.grid_sample(volume, grid.to(volume.dtype), mode="bilinear", padding_mode="zeros", align_corners=False)
-        n, c, d, h, w = turned.shape
         scale, shift = self.style(content)[:, :, None, None].chunk(2, dim=1)
-        start = F.relu(self.project_norm(self.project(turned.reshape(n, c * d, h, w))) * (1 + scale) + shift)
+        start = F.relu(self.project_norm(self.project(composite(turned))) * (1 + scale) + shift)
         return self.upconv(start).float()
+
+
+def composite(volume: torch.Tensor) -> torch.Tensor:
+    """Front-to-back compositing along depth (dim 2, index 0 nearest) of a N x C x D x H x W volume
+    whose channel 0 is a density (>= 0): each voxel's share is the light that reaches it times its
+    opacity ``1 - exp(-density)``. Returns the features the pixel sees (C - 1 channels) and its
+    total opacity, N x C x H x W."""
+    density, features = volume[:, :1], volume[:, 1:]
+    reaching = torch.exp(density - torch.cumsum(density, dim=2))  # exp(-density in front of the voxel)
+    share = reaching * (1 - torch.exp(-density))
+    return torch.cat([(share * features).sum(dim=2), share.sum(dim=2)], dim=1)
 
 
 def make_generator(spec: LatentSpec, network: str) -> nn.Module:
