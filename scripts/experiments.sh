@@ -393,3 +393,23 @@ for run in faces-turn1-cont4-s1 faces-turn1-cont4-s1-long; do
   "$PY" scripts/factor_profile.py "runs/$run" --factor azimuth
   "$PY" scripts/factor_profile.py "runs/$run" --factor width --split-by azimuth
 done
+
+# session 19 (docs/experiments.md, "A 3D bias in G: volume networks turned by pose codes"). Each run was stopped with
+# SIGTERM; --steps is where it stopped. The facesvol-* and chairsvol-s0 runs used the first volume networks, which mixed
+# each pixel's column of voxels with a 1x1 convolution (commit affcf4b): run those four lines from a checkout of affcf4b.
+FACES_VOLUME=(--preset faces-azimuth --network faces-volume --codes yaw:-75:75,pitch:-30:30,cont:3 --eval-every 500 --render-cache)
+CHAIRS_VOLUME=(--preset chairs-rotation --network chairs-volume --codes cat:12,yaw:-180:180,cont:1 --lambda-cont 0.2 --lr-d 2e-4
+  --lr-g 5e-4 --batch-size 64 --seed 0 --eval-every 500 --render-cache)
+{
+  echo "run facesvol-s0 ${FACES_VOLUME[*]} --seed 0 --steps 1963"
+  echo "run facesvol-s1 ${FACES_VOLUME[*]} --seed 1 --steps 4838"
+} | xargs -P "$JOBS" -I{} bash -c {}
+run chairsvol-s0 "${CHAIRS_VOLUME[@]}" --steps 6661
+# from commit bb66cb8 on: the volume networks composite each line of sight
+{
+  echo "run facesvolc-s1 ${FACES_VOLUME[*]} --seed 1 --steps 2657"
+  echo "run chairsvolc-s0 ${CHAIRS_VOLUME[*]} --steps 14994"
+  echo "run chairsvolc-mss-parity-s0 ${CHAIRS_VOLUME[*]} ${CHAIRS_A_MSS[*]} --mirror-parity 1 --mirror-parity-start 2000 --steps 4690"
+} | xargs -P "$JOBS" -I{} bash -c {}
+"$PY" scripts/summarize_factors.py runs/facesvol-s0 runs/facesvol-s1 runs/facesvolc-s1 --factors azimuth,elevation,lighting,width
+"$PY" scripts/summarize_factors.py runs/chairsvol-s0 runs/chairsvolc-s0 runs/chairsvolc-mss-parity-s0 --factors style,azimuth,width
