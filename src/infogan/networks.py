@@ -16,9 +16,9 @@ oneDNN's (``benchmarks/throughput.py`` prints both peaks).
 
 Two networks beyond the paper, ``faces-volume`` and ``chairs-volume``, keep the ``faces`` and
 ``sprites`` discriminators and give G a 3D bias after HoloGAN (Nguyen-Phuoc et al., 2019): G
-builds a volume of features in the object's own frame, turns it rigidly by its pose codes
-(``yaw:LOW:HIGH``, ``pitch:LOW:HIGH``), and projects it to the image. A code that widens the
-object then widens it in every view, as the rendered factor does.
+builds a volume of densities and features in the object's own frame, turns it rigidly by its
+pose codes (``yaw:LOW:HIGH``, ``pitch:LOW:HIGH``), and composites each pixel's line of sight. A
+code that widens the object in the volume widens it in every view, as the rendered factor does.
 """
 
 from __future__ import annotations
