@@ -11,7 +11,7 @@ from pathlib import Path
 from .codes import LatentSpec
 from .data import SOURCES
 from .errors import InfoganError
-from .networks import ARCHITECTURES
+from .networks import ARCHITECTURES, check_pose_codes
 
 
 class ConfigError(InfoganError, ValueError):
@@ -130,10 +130,7 @@ class TrainConfig:
             raise ConfigError(f"unknown dataset {self.dataset!r}; known: {', '.join(SOURCES)}")
         if self.network != "auto" and self.network not in ARCHITECTURES:
             raise ConfigError(f"unknown network {self.network!r}; known: auto, {', '.join(ARCHITECTURES)}")
-        spec = self.latent_spec()  # raises CodeError on a bad --codes / --noise
-        if spec.pose_columns() and ARCHITECTURES[self.resolved_network()].volume is None:
-            raise ConfigError(f"pose codes (yaw:, pitch:) need a volume network (--network "
-                              f"{' or '.join(n for n, a in ARCHITECTURES.items() if a.volume)}); {self.resolved_network()} has no volume")
+        check_pose_codes(self.latent_spec(), self.resolved_network())  # the spec raises CodeError on a bad --codes / --noise
         return self
 
     def resolved_network(self) -> str:

@@ -248,8 +248,10 @@ class VolumeGenerator(nn.Module):
         arch = architecture(network)
         volume = arch.volume
         self.poses = spec.pose_columns()
-        self.pose_input_columns = [column + k for column, code in self.poses for k in range(code.input_width)]
-        content_width = spec.input_width - len(self.pose_input_columns)
+        pose_inputs = {column + k for column, code in self.poses for k in range(code.input_width)}
+        content = [column for column in range(spec.input_width) if column not in pose_inputs]
+        self.register_buffer("content_columns", torch.tensor(content), persistent=False)
+        content_width = len(content)
         self.start_shape = (volume.start_channels, *(volume.start_size,) * 3)
         self.fc = fc_stack(content_width, (*arch.generator_fc, volume.start_channels * volume.start_size ** 3))
         layers, channels = [], volume.start_channels
@@ -267,9 +269,7 @@ class VolumeGenerator(nn.Module):
         self.tilt = None if any(code.pose == "pitch" for _, code in self.poses) else nn.Parameter(torch.zeros(()))
 
     def forward(self, latent: torch.Tensor) -> torch.Tensor:
-        keep = torch.ones(latent.shape[1], dtype=torch.bool, device=latent.device)
-        keep[self.pose_input_columns] = False
-        content = latent[:, keep]
+        content = latent[:, self.content_columns]
         angles = {code.pose: code.pose_angle(latent[:, column:column + code.input_width].float()) for column, code in self.poses}
         zero = torch.zeros(len(latent), device=latent.device)
         volume = self.upconv3d(self.fc(content).view(-1, *self.start_shape))
@@ -291,13 +291,18 @@ def composite(volume: torch.Tensor) -> torch.Tensor:
     return torch.cat([(share * features).sum(dim=2), share.sum(dim=2)], dim=1)
 
 
+def check_pose_codes(spec: LatentSpec, network: str) -> None:
+    """Raise a one-line error when ``spec`` has pose codes and ``network`` no volume to turn."""
+    if spec.pose_columns() and architecture(network).volume is None:
+        volumes = " or ".join(name for name, a in ARCHITECTURES.items() if a.volume)
+        raise NetworkError(f"pose codes (yaw:, pitch:) need a volume network (--network {volumes}); {network} has no volume")
+
+
 def make_generator(spec: LatentSpec, network: str) -> nn.Module:
     """G for ``network`` fed by the latent layout ``spec``; only volume networks take pose codes."""
+    check_pose_codes(spec, network)
     if architecture(network).volume is not None:
         return VolumeGenerator(spec, network)
-    if spec.pose_columns():
-        raise NetworkError(f"pose codes (yaw:, pitch:) turn a volume network's features; network {network} has none: "
-                           f"use --network {' or '.join(name for name, a in ARCHITECTURES.items() if a.volume)}")
     return Generator(spec.input_width, network)
 
 
