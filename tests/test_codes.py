@@ -381,7 +381,17 @@ def test_a_full_turn_yaw_is_an_angle_code_whose_turn_is_its_angle():
     assert restored.codes == spec.codes and "pose" not in LatentSpec.parse("circ:1", noise=0).to_dict()["codes"][0]
 
 
-@pytest.mark.parametrize("text", ["yaw:75:-75", "yaw:0:400", "yaw:-75:75,yaw:-10:10", "yaw:-180:180,yaw:0:10", "pitch:1", "yaw:a:b", "yaw:nan:1"])
+def test_a_light_code_is_an_interval_code_naming_the_light_s_azimuth_in_degrees():
+    spec = LatentSpec.parse("yaw:-75:75,light:-70:70,cont:1", noise=2)
+    light = spec.codes[1]
+    assert (light.pose, light.pose_degrees, light.kind) == ("light", (-70.0, 70.0), "cont")
+    assert [column for column, _ in spec.pose_columns()] == [2, 3]
+    torch.testing.assert_close(light.pose_angle(torch.tensor([[1.0]])), torch.tensor([70.0 * math.pi / 180]))
+    assert spec.describe().endswith("c2 ~ Light(-70deg,70deg), c3 ~ Unif(-1,1)")
+    assert LatentSpec.from_dict(spec.to_dict()).codes == spec.codes
+
+
+@pytest.mark.parametrize("text", ["light:10:-10", "light:-70:70,light:0:1", "yaw:75:-75", "yaw:0:400", "yaw:-75:75,yaw:-10:10", "yaw:-180:180,yaw:0:10", "pitch:1", "yaw:a:b", "yaw:nan:1"])
 def test_bad_pose_codes_are_refused_with_the_forms_named(text):
-    with pytest.raises(CodeError, match="yaw:LOW:HIGH or pitch:LOW:HIGH"):
+    with pytest.raises(CodeError, match="yaw:LOW:HIGH, pitch:LOW:HIGH or light:LOW:HIGH"):
         LatentSpec.parse(text, noise=2)

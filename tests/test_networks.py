@@ -20,6 +20,7 @@ from infogan.networks import (
     init_weights,
     make_generator,
     onednn_available,
+    shade,
     turning_grid,
 )
 
@@ -337,6 +338,38 @@ def test_without_a_pitch_code_the_tilt_is_learned_and_with_one_there_is_none():
     generator(spec.generator_input(spec.sample_noise(4), spec.sample_codes(4))).mean().backward()
     assert generator.tilt.grad is not None and generator.tilt.grad.abs().item() > 0
     assert make_generator(LatentSpec.parse("yaw:-75:75,pitch:-30:30", noise=2), "faces-volume").tilt is None
+
+
+def test_shading_lights_the_surface_that_faces_the_light_and_leaves_the_rest_ambient():
+    side = torch.arange(9.0) - 4
+    z, y, x = torch.meshgrid(side, side, side, indexing="ij")  # z runs away from the camera, y down
+    volume = torch.stack([(16 - (x * x + y * y + z * z)).clamp(min=0), torch.full_like(x, 2.0), torch.full_like(x, 5.0)])[None]
+    front = shade(volume, torch.zeros(1), torch.zeros(1))
+    torch.testing.assert_close(front[0, 1, 1, 4, 4], torch.tensor(2.0))  # the ball's near pole faces a frontal light
+    torch.testing.assert_close(front[0, 1, 7, 4, 4], torch.tensor(2.0 * 0.15))  # its far pole gets the ambient share
+    right = shade(volume, torch.full((1,), math.pi / 2), torch.zeros(1))
+    torch.testing.assert_close(right[0, 1, 4, 4, 7], torch.tensor(2.0))  # a light from the right lights the right pole...
+    torch.testing.assert_close(right[0, 1, 4, 4, 1], torch.tensor(2.0 * 0.15))  # ...and not the left
+    above = shade(volume, torch.zeros(1), torch.full((1,), math.pi / 2))
+    assert above[0, 1, 4, 1, 4] > 1.99 and above[0, 1, 4, 7, 4] < 0.31  # y runs down: the top pole is lit
+    # halfway between the front and the right pole's directions, a 45-degree light is brighter than a frontal one
+    assert shade(volume, torch.full((1,), math.pi / 4), torch.zeros(1))[0, 1, 2, 4, 6] > front[0, 1, 2, 4, 6]
+    torch.testing.assert_close(front[:, [0, 2]], volume[:, [0, 2]])  # density and the other features are untouched
+
+
+def test_a_light_code_shades_the_volume_and_is_not_part_of_the_content():
+    torch.manual_seed(0)
+    spec = LatentSpec.parse("yaw:-75:75,light:-70:70,cont:1", noise=2)
+    generator = make_generator(spec, "faces-volume")
+    init_weights(generator)
+    assert generator.fc[0].in_features == 2 + 1 and generator.light_elevation is not None
+    assert make_generator(LatentSpec.parse("yaw:-75:75", noise=2), "faces-volume").light_elevation is None
+    noise, codes = spec.sample_noise(4), spec.sample_codes(4)
+    with torch.no_grad():  # batch statistics: the small initial weights would hide the change in eval mode
+        lights = [generator(spec.generator_input(noise, {**codes, "c2": torch.full((4,), v)})) for v in (-1.0, 1.0)]
+    assert (lights[0] - lights[1]).abs().mean() > 1e-3  # the light changes the image
+    generator(spec.generator_input(noise, codes)).mean().backward()
+    assert generator.light_elevation.grad.abs().item() > 0
 
 
 def test_pose_codes_on_a_network_without_a_volume_are_refused_naming_the_volume_networks():

@@ -16,7 +16,8 @@ import torch.nn.functional as F
 from .errors import InfoganError
 
 LOG_STD_MIN, LOG_STD_MAX = -5.0, 2.0  # keeps a learned Gaussian std away from 0 and infinity
-POSE_AXES = ("yaw", "pitch")  # a volume network turns its features about the vertical, then the horizontal axis
+POSE_AXES = ("yaw", "pitch", "light")  # a volume network turns its features about the vertical, then the horizontal axis,
+# and shades them by a light fixed to the camera that swings about the vertical axis
 MAX_COUNT = 10_000  # K of cat:K and N of cont:N: far above the paper's (cont:10**9 would never finish parsing)
 
 
@@ -94,7 +95,8 @@ class Uniform:
     With ``pose`` (``yaw:LOW:HIGH`` or ``pitch:LOW:HIGH``, in degrees) the code is a rigid turn of a
     volume network's 3D features (``networks.VolumeGenerator``) about the vertical (yaw) or the
     horizontal (pitch) axis, from ``pose_degrees[0]`` at ``low`` to ``pose_degrees[1]`` at ``high``.
-    G's layers see it only through that turn.
+    G's layers see it only through that turn. ``light:LOW:HIGH`` is the azimuth of a light fixed to
+    the camera that shades the turned volume.
     """
 
     name: str
@@ -247,7 +249,8 @@ class LatentSpec:
         ``cont:N:LOW:HIGH`` sets the range of N continuous codes; ``turn:N`` (or ``turn:N:LOW:HIGH``)
         adds N continuous codes that G sees as a half turn; ``circ:N`` adds N angle codes;
         ``yaw:LOW:HIGH`` and ``pitch:LOW:HIGH`` add one pose code each, turning a volume network's
-        features from LOW to HIGH degrees (an angle code when they span a full turn).
+        features from LOW to HIGH degrees (an angle code when they span a full turn);
+        ``light:LOW:HIGH`` swings the light that shades the volume from LOW to HIGH degrees.
         """
         codes: list[Code] = []
         for part in (p.strip() for p in text.split(",")):
@@ -280,7 +283,7 @@ class LatentSpec:
             except (ValueError, IndexError):
                 raise CodeError(
                     f"cannot read code {part!r} in {text!r}: use cat:K (K >= 2), cont:N, cont:N:LOW:HIGH (finite LOW < HIGH), turn:N, turn:N:LOW:HIGH, circ:N, "
-                    f"yaw:LOW:HIGH or pitch:LOW:HIGH (degrees, LOW < HIGH, a turn at most, one of each), comma-separated, K and N at most {MAX_COUNT}"
+                    f"yaw:LOW:HIGH, pitch:LOW:HIGH or light:LOW:HIGH (degrees, LOW < HIGH, a turn at most, one of each), comma-separated, K and N at most {MAX_COUNT}"
                 ) from None
         return cls(noise, codes, noise_prior)
 

@@ -241,7 +241,8 @@ class VolumeGenerator(nn.Module):
     does. The table's 2D up-convolutions make the composited map into the image. The content also
     scales and shifts the map's channels (as HoloGAN's AdaIN), so what is fixed to the camera, such
     as the light, has a way in. Without a pitch code the pitch is a learned tilt: a camera that
-    looks down on a turning chair sees it turn about a tilted axis."""
+    looks down on a turning chair sees it turn about a tilted axis. A light code shades the turned
+    volume instead (``shade``), at a learned elevation; it is not part of the content."""
 
     def __init__(self, spec: LatentSpec, network: str):
         super().__init__()
@@ -267,6 +268,8 @@ class VolumeGenerator(nn.Module):
         self.style = Linear(content_width, 2 * arch.generator_start[0])
         self.upconv = upconv_stack(arch)
         self.tilt = None if any(code.pose == "pitch" for _, code in self.poses) else nn.Parameter(torch.zeros(()))
+        lit = any(code.pose == "light" for _, code in self.poses)
+        self.light_elevation = nn.Parameter(torch.zeros(())) if lit else None
 
     def forward(self, latent: torch.Tensor) -> torch.Tensor:
         content = latent[:, self.content_columns]
@@ -275,9 +278,31 @@ class VolumeGenerator(nn.Module):
         volume = self.upconv3d(self.fc(content).view(-1, *self.start_shape))
         grid = turning_grid(angles.get("yaw", zero), angles["pitch"] if self.tilt is None else zero + self.tilt, volume.shape)
         turned = F.grid_sample(volume, grid.to(volume.dtype), mode="bilinear", padding_mode="zeros", align_corners=False)
+        if self.light_elevation is not None:
+            turned = shade(turned, angles["light"], zero + self.light_elevation)
         scale, shift = self.style(content)[:, :, None, None].chunk(2, dim=1)
         start = F.relu(self.project_norm(self.project(composite(turned))) * (1 + scale) + shift)
         return self.upconv(start).float()
+
+
+LIGHT_AMBIENT = 0.15  # share of the light that reaches every surface, as the faces3d renderer's
+
+
+def shade(volume: torch.Tensor, azimuth: torch.Tensor, elevation: torch.Tensor) -> torch.Tensor:
+    """Lambertian shading of a turned N x C x D x H x W volume (channel 0 a density, channel 1 an
+    albedo) by a light fixed to the camera at ``azimuth`` (positive: from the image's right) and
+    ``elevation`` (positive: from above), radians. A voxel's normal points down the density's
+    gradient; channel 1 becomes albedo x (ambient + (1 - ambient) x max(0, normal . light)), so a
+    light code changes the image only as a light on the volume's surface would."""
+    density = volume[:, 0]
+    # camera frame: x along W, y down along H, z along D away from the camera
+    slope_z, slope_y, slope_x = torch.gradient(density, dim=(1, 2, 3))
+    towards_light = torch.stack([torch.sin(azimuth) * torch.cos(elevation), -torch.sin(elevation),
+                                 -torch.cos(azimuth) * torch.cos(elevation)], dim=1)[:, :, None, None, None]
+    outward = -torch.stack([slope_x, slope_y, slope_z], dim=1)
+    facing = (outward * towards_light).sum(dim=1) * torch.rsqrt((outward * outward).sum(dim=1) + 1e-6)
+    lit = volume[:, 1] * (LIGHT_AMBIENT + (1 - LIGHT_AMBIENT) * F.relu(facing))
+    return torch.cat([volume[:, :1], lit[:, None], volume[:, 2:]], dim=1)
 
 
 def composite(volume: torch.Tensor) -> torch.Tensor:
@@ -295,7 +320,7 @@ def check_pose_codes(spec: LatentSpec, network: str) -> None:
     """Raise a one-line error when ``spec`` has pose codes and ``network`` no volume to turn."""
     if spec.pose_columns() and architecture(network).volume is None:
         volumes = " or ".join(name for name, a in ARCHITECTURES.items() if a.volume)
-        raise NetworkError(f"pose codes (yaw:, pitch:) need a volume network (--network {volumes}); {network} has no volume")
+        raise NetworkError(f"pose codes (yaw:, pitch:, light:) need a volume network (--network {volumes}); {network} has no volume")
 
 
 def make_generator(spec: LatentSpec, network: str) -> nn.Module:
