@@ -198,6 +198,13 @@ HAND_COUNTS = {
                      + conv3d(64, 32, 4) + bn(32) + 32 * 128 + fc(131, 2 * 128, True)
                      + conv(128, 64, False) + bn(64) + conv(64, 1, True),
                      conv(1, 64, True) + conv(64, 128, False) + bn(128) + fc(8 * 8 * 128, 1024, False) + bn(1024) + heads(1024, 10)),
+    # faces-volume-unstyled with a light code: content 128 + 2; the 2D start's batch norm keeps its own
+    # scale and shift (no FC of the content), and the light's elevation is learned
+    "faces-volume-unstyled": ("yaw:-75:75,pitch:-30:30,light:-70:70,cont:2", 128,
+                              fc(130, 1024, False) + bn(1024) + fc(1024, 64 * 4 ** 3, False) + bn(64 * 4 ** 3)
+                              + conv3d(64, 32, 4) + bn(32) + 32 * 128 + bn(128) + 1
+                              + conv(128, 64, False) + bn(64) + conv(64, 1, True),
+                              conv(1, 64, True) + conv(64, 128, False) + bn(128) + fc(8 * 8 * 128, 1024, False) + bn(1024) + heads(1024, 10)),
     # chairs-volume: latent 5 + 12 + 2 (the yaw, an angle: cosine and sine) + 1, content 18; Q: 12 + 2 + 2 = 16
     "chairs-volume": ("cat:12,yaw:-180:180,cont:1", 5,
                       fc(18, 128, False) + bn(128) + fc(128, 64 * 4 ** 3, False) + bn(64 * 4 ** 3)
@@ -364,6 +371,8 @@ def test_a_light_code_shades_the_volume_and_is_not_part_of_the_content():
     init_weights(generator)
     assert generator.fc[0].in_features == 2 + 1 and generator.light_elevation is not None
     assert make_generator(LatentSpec.parse("yaw:-75:75", noise=2), "faces-volume").light_elevation is None
+    unstyled = make_generator(spec, "faces-volume-unstyled")
+    assert unstyled.style is None and unstyled.project_norm.affine  # the content reaches the image only through the volume
     noise, codes = spec.sample_noise(4), spec.sample_codes(4)
     with torch.no_grad():  # batch statistics: the small initial weights would hide the change in eval mode
         lights = [generator(spec.generator_input(noise, {**codes, "c2": torch.full((4,), v)})) for v in (-1.0, 1.0)]
@@ -373,7 +382,7 @@ def test_a_light_code_shades_the_volume_and_is_not_part_of_the_content():
 
 
 def test_pose_codes_on_a_network_without_a_volume_are_refused_naming_the_volume_networks():
-    with pytest.raises(NetworkError, match="faces-volume or chairs-volume"):
+    with pytest.raises(NetworkError, match="faces-volume, faces-volume-unstyled or chairs-volume"):
         make_generator(LatentSpec.parse("yaw:-30:30,cont:1", noise=2), "faces")
 
 

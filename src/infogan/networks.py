@@ -83,6 +83,7 @@ class Volume:
     start_channels: int
     start_size: int
     upconvs: tuple[int, ...]
+    style: bool = True  # the content scales and shifts the composited map (AdaIN); without it only pose and light codes act in the camera's frame
 
 
 @dataclass(frozen=True)
@@ -128,6 +129,10 @@ ARCHITECTURES = {
         Architecture("faces-volume", (1, 32, 32), (1024,), (128, 8, 8), ((64, 2, True),), "sigmoid",
                      ((64, 2, False), (128, 2, True)), 1024,
                      "3D faces, G turning an 8^3 feature volume by its yaw/pitch codes; D as faces", volume=Volume(64, 4, (32,))),
+        Architecture("faces-volume-unstyled", (1, 32, 32), (1024,), (128, 8, 8), ((64, 2, True),), "sigmoid",
+                     ((64, 2, False), (128, 2, True)), 1024,
+                     "as faces-volume, but the content does not scale and shift the composited map",
+                     volume=Volume(64, 4, (32,), style=False)),
         Architecture("chairs-volume", (1, 64, 64), (128,), (64, 8, 8), ((32, 2, True), (32, 2, True)), "sigmoid",
                      ((32, 2, False), (32, 2, False), (64, 2, False), (64, 2, False)), 128,
                      "3D chairs, G turning an 8^3 feature volume by its yaw/pitch codes; D as sprites", "spectral",
@@ -239,10 +244,11 @@ class VolumeGenerator(nn.Module):
     pixel composites the turned voxels along its line of sight front to back (emission and
     absorption, as volume rendering), so what the image shows of the object turns as a solid
     does. The table's 2D up-convolutions make the composited map into the image. The content also
-    scales and shifts the map's channels (as HoloGAN's AdaIN), so what is fixed to the camera, such
-    as the light, has a way in. Without a pitch code the pitch is a learned tilt: a camera that
-    looks down on a turning chair sees it turn about a tilted axis. A light code shades the turned
-    volume instead (``shade``), at a learned elevation; it is not part of the content."""
+    scales and shifts the map's channels (as HoloGAN's AdaIN; not in ``faces-volume-unstyled``), so
+    what is fixed to the camera, such as the light, has a way in. Without a pitch code the pitch is
+    a learned tilt: a camera that looks down on a turning chair sees it turn about a tilted axis. A
+    light code shades the turned volume (``shade``) by a light at a learned elevation; it is not
+    part of the content."""
 
     def __init__(self, spec: LatentSpec, network: str):
         super().__init__()
@@ -264,8 +270,8 @@ class VolumeGenerator(nn.Module):
         if depth != arch.generator_start[1]:
             raise NetworkError(f"network {network}: the volume's side ({depth}) must be the 2D start's ({arch.generator_start[1]})")
         self.project = nn.Conv2d(channels, arch.generator_start[0], 1, bias=False)
-        self.project_norm = nn.BatchNorm2d(arch.generator_start[0], affine=False)
-        self.style = Linear(content_width, 2 * arch.generator_start[0])
+        self.project_norm = nn.BatchNorm2d(arch.generator_start[0], affine=volume.style is False)
+        self.style = Linear(content_width, 2 * arch.generator_start[0]) if volume.style else None
         self.upconv = upconv_stack(arch)
         self.tilt = None if any(code.pose == "pitch" for _, code in self.poses) else nn.Parameter(torch.zeros(()))
         lit = any(code.pose == "light" for _, code in self.poses)
@@ -280,8 +286,11 @@ class VolumeGenerator(nn.Module):
         turned = F.grid_sample(volume, grid.to(volume.dtype), mode="bilinear", padding_mode="zeros", align_corners=False)
         if self.light_elevation is not None:
             turned = shade(turned, angles["light"], zero + self.light_elevation)
-        scale, shift = self.style(content)[:, :, None, None].chunk(2, dim=1)
-        start = F.relu(self.project_norm(self.project(composite(turned))) * (1 + scale) + shift)
+        start = self.project_norm(self.project(composite(turned)))
+        if self.style is not None:
+            scale, shift = self.style(content)[:, :, None, None].chunk(2, dim=1)
+            start = start * (1 + scale) + shift
+        start = F.relu(start)
         return self.upconv(start).float()
 
 
@@ -319,7 +328,8 @@ def composite(volume: torch.Tensor) -> torch.Tensor:
 def check_pose_codes(spec: LatentSpec, network: str) -> None:
     """Raise a one-line error when ``spec`` has pose codes and ``network`` no volume to turn."""
     if spec.pose_columns() and architecture(network).volume is None:
-        volumes = " or ".join(name for name, a in ARCHITECTURES.items() if a.volume)
+        *others, last = (name for name, a in ARCHITECTURES.items() if a.volume)
+        volumes = f"{', '.join(others)} or {last}"
         raise NetworkError(f"pose codes (yaw:, pitch:, light:) need a volume network (--network {volumes}); {network} has no volume")
 
 
