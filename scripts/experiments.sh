@@ -413,3 +413,20 @@ run chairsvol-s0 "${CHAIRS_VOLUME[@]}" --steps 6661
 } | xargs -P "$JOBS" -I{} bash -c {}
 "$PY" scripts/summarize_factors.py runs/facesvol-s0 runs/facesvol-s1 runs/facesvolc-s1 --factors azimuth,elevation,lighting,width
 "$PY" scripts/summarize_factors.py runs/chairsvol-s0 runs/chairsvolc-s0 runs/chairsvolc-mss-parity-s0 --factors style,azimuth,width
+
+# session 20 (docs/experiments.md, "A light code for the volume networks"). Each run was stopped with SIGTERM; --steps
+# is where it stopped.
+FACES_LIT=(--preset faces-azimuth --codes yaw:-75:75,pitch:-30:30,light:-70:70,cont:2 --eval-every 500 --render-cache)
+{
+  echo "run faceslit-s0 ${FACES_LIT[*]} --network faces-volume --seed 0 --steps 3023"
+  echo "run faceslit-s1 ${FACES_LIT[*]} --network faces-volume --seed 1 --steps 4047"
+} | xargs -P "$JOBS" -I{} bash -c {}
+{
+  echo "run faceslitu-s1 ${FACES_LIT[*]} --network faces-volume-unstyled --seed 1 --steps STEPS_U1"
+  echo "run faceslitu-s0 ${FACES_LIT[*]} --network faces-volume-unstyled --seed 0 --steps STEPS_U0"
+} | xargs -P "$JOBS" -I{} bash -c {}
+"$PY" scripts/summarize_factors.py runs/faceslit-s0 runs/faceslit-s1 runs/faceslitu-s1 runs/faceslitu-s0 --factors azimuth,elevation,lighting,width
+for run in faceslit-s1 faceslitu-s1 faceslitu-s0; do
+  "$PY" scripts/head_outline.py "runs/$run"
+  "$BIN" traverse "runs/$run" --range -1 1 --columns 9 --scale 1 --out "docs/figures/$run"
+done

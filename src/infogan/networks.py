@@ -14,11 +14,12 @@ PyTorch already uses for convolutions, rather than on ``torch.mm``'s BLAS (MKL):
 project's AMD CPU with AVX-512, MKL's float32 matrix products reach about half the speed of
 oneDNN's (``benchmarks/throughput.py`` prints both peaks).
 
-Two networks beyond the paper, ``faces-volume`` and ``chairs-volume``, keep the ``faces`` and
-``sprites`` discriminators and give G a 3D bias after HoloGAN (Nguyen-Phuoc et al., 2019): G
-builds a volume of densities and features in the object's own frame, turns it rigidly by its
-pose codes (``yaw:LOW:HIGH``, ``pitch:LOW:HIGH``), and composites each pixel's line of sight. A
-code that widens the object in the volume widens it in every view, as the rendered factor does.
+Networks beyond the paper, ``faces-volume`` (and ``faces-volume-unstyled``) and ``chairs-volume``,
+keep the ``faces`` and ``sprites`` discriminators and give G a 3D bias after HoloGAN
+(Nguyen-Phuoc et al., 2019): G builds a volume of densities and features in the object's own
+frame, turns it rigidly by its pose codes (``yaw:LOW:HIGH``, ``pitch:LOW:HIGH``), shades it by a
+light code (``light:LOW:HIGH``) and composites each pixel's line of sight. A code that widens the
+object in the volume widens it in every view, as the rendered factor does.
 """
 
 from __future__ import annotations
@@ -77,8 +78,9 @@ class Volume:
     """A volume generator's 3D part: FC to ``start_channels`` x ``start_size``^3, then a 4x4x4
     stride-2 up-convolution (BN, ReLU) per entry of ``upconvs``; the last one's first channel is a
     density, the others what each voxel shows. After the turn each pixel composites its line of
-    sight front to back, and a 1x1 convolution (BN scaled and shifted by the content, ReLU) makes
-    ``generator_start``'s channels from what it sees and how opaque it is."""
+    sight front to back, and a 1x1 convolution (BN scaled and shifted by the content, or with
+    ``style`` off by its own weights; ReLU) makes ``generator_start``'s channels from what it sees
+    and how opaque it is."""
 
     start_channels: int
     start_size: int
@@ -270,7 +272,7 @@ class VolumeGenerator(nn.Module):
         if depth != arch.generator_start[1]:
             raise NetworkError(f"network {network}: the volume's side ({depth}) must be the 2D start's ({arch.generator_start[1]})")
         self.project = nn.Conv2d(channels, arch.generator_start[0], 1, bias=False)
-        self.project_norm = nn.BatchNorm2d(arch.generator_start[0], affine=volume.style is False)
+        self.project_norm = nn.BatchNorm2d(arch.generator_start[0], affine=not volume.style)
         self.style = Linear(content_width, 2 * arch.generator_start[0]) if volume.style else None
         self.upconv = upconv_stack(arch)
         self.tilt = None if any(code.pose == "pitch" for _, code in self.poses) else nn.Parameter(torch.zeros(()))
