@@ -422,8 +422,8 @@ FACES_LIT=(--preset faces-azimuth --codes yaw:-75:75,pitch:-30:30,light:-70:70,c
   echo "run faceslit-s1 ${FACES_LIT[*]} --network faces-volume --seed 1 --steps 4047"
 } | xargs -P "$JOBS" -I{} bash -c {}
 {
-  echo "run faceslitu-s1 ${FACES_LIT[*]} --network faces-volume-unstyled --seed 1 --steps STEPS_U1"
-  echo "run faceslitu-s0 ${FACES_LIT[*]} --network faces-volume-unstyled --seed 0 --steps STEPS_U0"
+  echo "run faceslitu-s1 ${FACES_LIT[*]} --network faces-volume-unstyled --seed 1 --steps 5475"
+  echo "run faceslitu-s0 ${FACES_LIT[*]} --network faces-volume-unstyled --seed 0 --steps 4433"
 } | xargs -P "$JOBS" -I{} bash -c {}
 "$PY" scripts/summarize_factors.py runs/faceslit-s0 runs/faceslit-s1 runs/faceslitu-s1 runs/faceslitu-s0 --factors azimuth,elevation,lighting,width
 for run in faceslit-s1 faceslitu-s1 faceslitu-s0; do
