@@ -94,8 +94,8 @@ def real_data_root() -> Path:
 
 @pytest.fixture(scope="session", autouse=True)
 def isolated_environment(tmp_path_factory):
-    """Two torch threads (the CI box has two cores; one thread made the suite take 1.4x as long), no
-    downloads, and no real data directories or caches."""
+    """Two torch threads (the CI box has two cores; with one, two of the training tests took 1.45x as
+    long), no downloads, and no real data directories or caches."""
     threads = torch.get_num_threads()
     torch.set_num_threads(2)
 
