@@ -355,11 +355,11 @@ def test_a_turn_code_reaches_g_as_the_sine_and_cosine_of_a_half_turn_and_q_reads
 def test_pose_codes_are_interval_codes_that_name_a_turn_in_degrees():
     spec = LatentSpec.parse("yaw:-75:75,pitch:-30:30,cont:2", noise=4)
     yaw, pitch, first, _ = spec.codes
-    assert (yaw.pose, yaw.pose_degrees, pitch.pose, pitch.pose_degrees) == ("yaw", (-75.0, 75.0), "pitch", (-30.0, 30.0))
+    assert (yaw.pose, yaw.pose_range, pitch.pose, pitch.pose_range) == ("yaw", (-75.0, 75.0), "pitch", (-30.0, 30.0))
     assert yaw.kind == "cont" and (yaw.low, yaw.high) == (-1.0, 1.0) and not first.pose
     assert spec.input_width == 4 + 4 and spec.output_width == 8  # one column in and a mean and log-std out, as any interval code
-    torch.testing.assert_close(yaw.pose_angle(yaw.to_input(torch.tensor([-1.0, 0.0, 1.0]))), torch.tensor([-75.0, 0.0, 75.0]) * math.pi / 180)
-    torch.testing.assert_close(pitch.pose_angle(torch.tensor([[0.5]])), torch.tensor([15.0 * math.pi / 180]))
+    torch.testing.assert_close(yaw.pose_value(yaw.to_input(torch.tensor([-1.0, 0.0, 1.0]))), torch.tensor([-75.0, 0.0, 75.0]) * math.pi / 180)
+    torch.testing.assert_close(pitch.pose_value(torch.tensor([[0.5]])), torch.tensor([15.0 * math.pi / 180]))
     assert [column for column, _ in spec.pose_columns()] == [4, 5]
     assert spec.describe().endswith("c1 ~ Yaw(-75deg,75deg), c2 ~ Pitch(-30deg,30deg), c3 ~ Unif(-1,1), c4 ~ Unif(-1,1)")
     restored = LatentSpec.from_dict(spec.to_dict())
@@ -375,7 +375,7 @@ def test_a_full_turn_yaw_is_an_angle_code_whose_turn_is_its_angle():
     assert isinstance(yaw, Angle) and yaw.pose == "yaw" and yaw.kind == "circ"
     assert [column for column, _ in spec.pose_columns()] == [2 + 3] and spec.input_width == 2 + 3 + 2 + 1
     angles = torch.tensor([-3.0, -0.5, 0.0, 2.5])
-    torch.testing.assert_close(yaw.pose_angle(yaw.to_input(angles)), angles)
+    torch.testing.assert_close(yaw.pose_value(yaw.to_input(angles)), angles)
     assert spec.describe().endswith("c2 ~ Yaw(full turn), c3 ~ Unif(-1,1)")
     restored = LatentSpec.from_dict(spec.to_dict())
     assert restored.codes == spec.codes and "pose" not in LatentSpec.parse("circ:1", noise=0).to_dict()["codes"][0]
@@ -384,14 +384,29 @@ def test_a_full_turn_yaw_is_an_angle_code_whose_turn_is_its_angle():
 def test_a_light_code_is_an_interval_code_naming_the_light_s_azimuth_in_degrees():
     spec = LatentSpec.parse("yaw:-75:75,light:-70:70,cont:1", noise=2)
     light = spec.codes[1]
-    assert (light.pose, light.pose_degrees, light.kind) == ("light", (-70.0, 70.0), "cont")
+    assert (light.pose, light.pose_range, light.kind) == ("light", (-70.0, 70.0), "cont")
     assert [column for column, _ in spec.pose_columns()] == [2, 3]
-    torch.testing.assert_close(light.pose_angle(torch.tensor([[1.0]])), torch.tensor([70.0 * math.pi / 180]))
+    torch.testing.assert_close(light.pose_value(torch.tensor([[1.0]])), torch.tensor([70.0 * math.pi / 180]))
     assert spec.describe().endswith("c2 ~ Light(-70deg,70deg), c3 ~ Unif(-1,1)")
     assert LatentSpec.from_dict(spec.to_dict()).codes == spec.codes
 
 
-@pytest.mark.parametrize("text", ["light:10:-10", "light:-70:70,light:0:1", "yaw:75:-75", "yaw:0:400", "yaw:-75:75,yaw:-10:10", "yaw:-180:180,yaw:0:10", "pitch:1", "yaw:a:b", "yaw:nan:1"])
+def test_a_stretch_code_is_an_interval_code_naming_a_factor_across_and_old_runs_still_load():
+    spec = LatentSpec.parse("yaw:-75:75,stretch:0.8:1.2,cont:1", noise=2)
+    stretch = spec.codes[1]
+    assert (stretch.pose, stretch.pose_range, stretch.kind) == ("stretch", (0.8, 1.2), "cont")
+    assert [column for column, _ in spec.pose_columns()] == [2, 3]
+    torch.testing.assert_close(stretch.pose_value(torch.tensor([[-1.0], [0.0], [1.0]])), torch.tensor([0.8, 1.0, 1.2]))  # a factor, not radians
+    assert spec.describe().endswith("c2 ~ Stretch(x0.8,x1.2), c3 ~ Unif(-1,1)")
+    assert LatentSpec.from_dict(spec.to_dict()).codes == spec.codes
+    assert not isinstance(LatentSpec.parse("stretch:0.5:360.5", noise=0).codes[0], Angle)  # a span of 360 is no turn here
+    saved_before = LatentSpec.parse("yaw:-75:75", noise=2).to_dict()  # runs saved before the stretch code named the range pose_degrees
+    saved_before["codes"][0]["pose_degrees"] = saved_before["codes"][0].pop("pose_range")
+    assert LatentSpec.from_dict(saved_before).codes[0].pose_range == (-75.0, 75.0)
+
+
+@pytest.mark.parametrize("text", ["light:10:-10", "light:-70:70,light:0:1", "yaw:75:-75", "yaw:0:400", "yaw:-75:75,yaw:-10:10", "yaw:-180:180,yaw:0:10",
+                                  "pitch:1", "yaw:a:b", "yaw:nan:1", "stretch:0:1.2", "stretch:-1:1", "stretch:1.2:0.8", "stretch:1:inf", "stretch:0.8:1.2,stretch:1:2"])
 def test_bad_pose_codes_are_refused_with_the_forms_named(text):
-    with pytest.raises(CodeError, match="yaw:LOW:HIGH, pitch:LOW:HIGH or light:LOW:HIGH"):
+    with pytest.raises(CodeError, match="yaw:LOW:HIGH, pitch:LOW:HIGH, light:LOW:HIGH .* or stretch:LOW:HIGH \\(factors, 0 < LOW < HIGH\\)"):
         LatentSpec.parse(text, noise=2)

@@ -299,6 +299,22 @@ def test_the_turning_grid_is_the_identity_at_zero_and_turns_a_volume_rigidly():
     torch.testing.assert_close(tilted[0, 0, :, :, 6].sum(), volume[0, 0, :, :, 6].sum())  # a pitch keeps x: the block stays right
 
 
+def test_a_stretch_widens_the_volume_along_its_own_x_before_the_turn():
+    volume = torch.zeros(1, 1, 8, 8, 8)
+    volume[0, 0, 2:6, 2:6, 2:6] = 1.0  # a centred cube, half the volume's side
+    zero, quarter = torch.zeros(1), torch.full((1,), torch.pi / 2)
+    for factor in (0.5, 1.5):
+        stretched = torch.nn.functional.grid_sample(volume, turning_grid(zero, zero, volume.shape, torch.full((1,), factor)), align_corners=False)
+        torch.testing.assert_close(stretched[0, 0].sum(dim=(1, 2)), volume[0, 0].sum(dim=(1, 2)) * factor)  # each depth's mass scales...
+        torch.testing.assert_close(stretched[0, 0].sum(dim=(0, 2)), volume[0, 0].sum(dim=(0, 2)) * factor)  # ...as each row's
+    # turned a quarter, the object's x runs along the line of sight: each image column holds 1.5 times the
+    # cube's mass, in the same columns, and the cube now reaches the nearest and farthest depths
+    turned = torch.nn.functional.grid_sample(volume, turning_grid(quarter, zero, volume.shape, torch.full((1,), 1.5)), align_corners=False)
+    torch.testing.assert_close(turned[0, 0].sum(dim=(0, 1)), volume[0, 0].sum(dim=(0, 1)) * 1.5, atol=1e-4, rtol=1e-4)
+    deep = turned[0, 0].sum(dim=(1, 2))
+    assert volume[0, 0, 0].sum() == 0 and deep[0].item() > 0.1 and deep[7].item() > 0.1
+
+
 def test_a_volume_generator_sees_its_pose_codes_only_through_the_turn():
     torch.manual_seed(0)
     spec = LatentSpec.parse("yaw:-90:90,cont:2", noise=3)
@@ -361,7 +377,9 @@ def test_shading_lights_the_surface_that_faces_the_light_and_leaves_the_rest_amb
     assert above[0, 1, 4, 1, 4] > 1.99 and above[0, 1, 4, 7, 4] < 0.31  # y runs down: the top pole is lit
     # halfway between the front and the right pole's directions, a 45-degree light is brighter than a frontal one
     assert shade(volume, torch.full((1,), math.pi / 4), torch.zeros(1))[0, 1, 2, 4, 6] > front[0, 1, 2, 4, 6]
-    torch.testing.assert_close(front[:, [0, 2]], volume[:, [0, 2]])  # density and the other features are untouched
+    torch.testing.assert_close(front[0, 2, 1, 4, 4], torch.tensor(5.0))  # every feature is shaded alike...
+    torch.testing.assert_close(front[0, 2, 7, 4, 4], torch.tensor(5.0 * 0.15))
+    torch.testing.assert_close(front[:, 0], volume[:, 0])  # ...and the density is untouched
 
 
 def test_a_light_code_shades_the_volume_and_is_not_part_of_the_content():
@@ -379,6 +397,23 @@ def test_a_light_code_shades_the_volume_and_is_not_part_of_the_content():
     assert (lights[0] - lights[1]).abs().mean() > 1e-3  # the light changes the image
     generator(spec.generator_input(noise, codes)).mean().backward()
     assert generator.light_elevation.grad.abs().item() > 0
+
+
+def test_a_stretch_code_widens_g_s_volume_and_is_not_part_of_the_content():
+    torch.manual_seed(0)
+    spec = LatentSpec.parse("yaw:-75:75,stretch:0.8:1.2,cont:1", noise=2)
+    generator = make_generator(spec, "faces-volume-unstyled")
+    init_weights(generator)
+    assert generator.fc[0].in_features == 2 + 1
+    noise, codes = spec.sample_noise(2), spec.sample_codes(2)
+    with torch.no_grad():
+        wide = generator(spec.generator_input(noise, {**codes, "c2": torch.ones(2)}))
+        content = torch.cat([noise, codes["c3"][:, None]], 1)
+        volume = generator.upconv3d(generator.fc(content).view(-1, 64, 4, 4, 4))
+        grid = turning_grid(codes["c1"] * math.radians(75), torch.zeros(2), volume.shape, torch.full((2,), 1.2))
+        seen = composite(torch.nn.functional.grid_sample(volume, grid, align_corners=False))
+        by_hand = generator.upconv(torch.relu(generator.project_norm(generator.project(seen))))  # by hand: stretched by 1.2, then turned
+    torch.testing.assert_close(wide, by_hand)
 
 
 def test_pose_codes_on_a_network_without_a_volume_are_refused_naming_the_volume_networks():

@@ -16,8 +16,8 @@ import torch.nn.functional as F
 from .errors import InfoganError
 
 LOG_STD_MIN, LOG_STD_MAX = -5.0, 2.0  # keeps a learned Gaussian std away from 0 and infinity
-POSE_AXES = ("yaw", "pitch", "light")  # a volume network turns its features about the vertical, then the horizontal axis,
-# and shades them by a light fixed to the camera that swings about the vertical axis
+POSE_AXES = ("yaw", "pitch", "light", "stretch")  # a volume network stretches its features across, turns them about the
+# vertical, then the horizontal axis, and shades them by a light fixed to the camera that swings about the vertical axis
 MAX_COUNT = 10_000  # K of cat:K and N of cont:N: far above the paper's (cont:10**9 would never finish parsing)
 
 
@@ -94,9 +94,10 @@ class Uniform:
 
     With ``pose`` (``yaw:LOW:HIGH`` or ``pitch:LOW:HIGH``, in degrees) the code is a rigid turn of a
     volume network's 3D features (``networks.VolumeGenerator``) about the vertical (yaw) or the
-    horizontal (pitch) axis, from ``pose_degrees[0]`` at ``low`` to ``pose_degrees[1]`` at ``high``.
+    horizontal (pitch) axis, from ``pose_range[0]`` at ``low`` to ``pose_range[1]`` at ``high``.
     G's layers see it only through that turn. ``light:LOW:HIGH`` is the azimuth of a light fixed to
-    the camera that shades the turned volume.
+    the camera that shades the turned volume. ``stretch:LOW:HIGH`` (factors, not degrees) stretches
+    the volume across, along the object's own x axis, before the turn: a width in every view.
     """
 
     name: str
@@ -105,7 +106,7 @@ class Uniform:
     learn_std: bool = True
     turn: bool = False
     pose: str = ""
-    pose_degrees: tuple[float, float] = (0.0, 0.0)
+    pose_range: tuple[float, float] = (0.0, 0.0)  # degrees, or factors for a stretch
 
     kind = "cont"
 
@@ -153,14 +154,16 @@ class Uniform:
     def predict(self, q_output: torch.Tensor) -> torch.Tensor:
         return q_output[:, 0]
 
-    def pose_angle(self, inputs: torch.Tensor) -> torch.Tensor:
-        """The turn, in radians, that a pose code's slice of G's input (N x 1) stands for."""
-        low, high = (math.radians(d) for d in self.pose_degrees)
+    def pose_value(self, inputs: torch.Tensor) -> torch.Tensor:
+        """The turn in radians, or the stretch factor, that a pose code's slice of G's input (N x 1) stands for."""
+        low, high = self.pose_range if self.pose == "stretch" else (math.radians(d) for d in self.pose_range)
         return low + (high - low) * (inputs[:, 0] - self.low) / (self.high - self.low)
 
     def describe(self) -> str:
+        if self.pose == "stretch":
+            return f"Stretch(x{self.pose_range[0]:g},x{self.pose_range[1]:g})"
         if self.pose:
-            return f"{self.pose.capitalize()}({self.pose_degrees[0]:g}deg,{self.pose_degrees[1]:g}deg)"
+            return f"{self.pose.capitalize()}({self.pose_range[0]:g}deg,{self.pose_range[1]:g}deg)"
         return f"{'Turn' if self.turn else 'Unif'}({self.low:g},{self.high:g})"
 
 
@@ -213,7 +216,7 @@ class Angle:
     def predict(self, q_output: torch.Tensor) -> torch.Tensor:
         return torch.atan2(q_output[:, 1], q_output[:, 0])
 
-    def pose_angle(self, inputs: torch.Tensor) -> torch.Tensor:
+    def pose_value(self, inputs: torch.Tensor) -> torch.Tensor:
         """The turn, in radians, that a pose code's slice of G's input (cosine, sine) stands for."""
         return torch.atan2(inputs[:, 1], inputs[:, 0])
 
@@ -250,7 +253,8 @@ class LatentSpec:
         adds N continuous codes that G sees as a half turn; ``circ:N`` adds N angle codes;
         ``yaw:LOW:HIGH`` and ``pitch:LOW:HIGH`` add one pose code each, turning a volume network's
         features from LOW to HIGH degrees (an angle code when they span a full turn);
-        ``light:LOW:HIGH`` swings the light that shades the volume from LOW to HIGH degrees.
+        ``light:LOW:HIGH`` swings the light that shades the volume from LOW to HIGH degrees;
+        ``stretch:LOW:HIGH`` stretches the volume across by a factor from LOW to HIGH (0 < LOW < HIGH).
         """
         codes: list[Code] = []
         for part in (p.strip() for p in text.split(",")):
@@ -258,11 +262,13 @@ class LatentSpec:
             try:
                 if fields[0] in POSE_AXES and len(fields) == 3:
                     low, high = float(fields[1]), float(fields[2])
-                    if not (low < high and high - low <= 360.0) or any(getattr(c, "pose", "") == fields[0] for c in codes):
+                    stretch = fields[0] == "stretch"
+                    if not (0 < low < high if stretch else low < high and high - low <= 360.0) or not math.isfinite(high) \
+                            or any(getattr(c, "pose", "") == fields[0] for c in codes):
                         raise ValueError
                     name = f"c{len(codes) + 1}"
-                    full_turn = high - low == 360.0  # an angle code: its ends are one view
-                    codes.append(Angle(name, fields[0]) if full_turn else Uniform(name, learn_std=learn_std, pose=fields[0], pose_degrees=(low, high)))
+                    full_turn = not stretch and high - low == 360.0  # an angle code: its ends are one view
+                    codes.append(Angle(name, fields[0]) if full_turn else Uniform(name, learn_std=learn_std, pose=fields[0], pose_range=(low, high)))
                     continue
                 kind, count = fields[0], int(fields[1])
                 if count > MAX_COUNT:
@@ -283,7 +289,7 @@ class LatentSpec:
             except (ValueError, IndexError):
                 raise CodeError(
                     f"cannot read code {part!r} in {text!r}: use cat:K (K >= 2), cont:N, cont:N:LOW:HIGH (finite LOW < HIGH), turn:N, turn:N:LOW:HIGH, circ:N, "
-                    f"yaw:LOW:HIGH, pitch:LOW:HIGH or light:LOW:HIGH (degrees, LOW < HIGH, a turn at most, one of each), comma-separated, K and N at most {MAX_COUNT}"
+                    f"yaw:LOW:HIGH, pitch:LOW:HIGH, light:LOW:HIGH (degrees, LOW < HIGH, a turn at most) or stretch:LOW:HIGH (factors, 0 < LOW < HIGH), one of each, comma-separated, K and N at most {MAX_COUNT}"
                 ) from None
         return cls(noise, codes, noise_prior)
 
@@ -343,7 +349,7 @@ class LatentSpec:
                 else {"name": c.name, "kind": "circ", **({"pose": c.pose} if c.pose else {})}
                 if isinstance(c, Angle)
                 else {"name": c.name, "kind": "cont", "low": c.low, "high": c.high, "learn_std": c.learn_std,
-                   **({"turn": True} if c.turn else {}), **({"pose": c.pose, "pose_degrees": list(c.pose_degrees)} if c.pose else {})}
+                   **({"turn": True} if c.turn else {}), **({"pose": c.pose, "pose_range": list(c.pose_range)} if c.pose else {})}
                 for c in self.codes
             ],
         }
@@ -358,7 +364,7 @@ class LatentSpec:
                 codes.append(Angle(c["name"], c.get("pose", "")))
             else:
                 codes.append(Uniform(c["name"], c["low"], c["high"], c["learn_std"], c.get("turn", False),
-                                     c.get("pose", ""), tuple(c.get("pose_degrees", (0.0, 0.0)))))
+                                     c.get("pose", ""), tuple(c.get("pose_range", c.get("pose_degrees", (0.0, 0.0))))))  # pose_degrees: runs before the stretch code
         return cls(data["noise"], codes, data["noise_prior"])
 
     def describe(self) -> str:

@@ -17,9 +17,10 @@ oneDNN's (``benchmarks/throughput.py`` prints both peaks).
 Networks beyond the paper, ``faces-volume`` (and ``faces-volume-unstyled``) and ``chairs-volume``,
 keep the ``faces`` and ``sprites`` discriminators and give G a 3D bias after HoloGAN
 (Nguyen-Phuoc et al., 2019): G builds a volume of densities and features in the object's own
-frame, turns it rigidly by its pose codes (``yaw:LOW:HIGH``, ``pitch:LOW:HIGH``), shades it by a
-light code (``light:LOW:HIGH``) and composites each pixel's line of sight. A code that widens the
-object in the volume widens it in every view, as the rendered factor does.
+frame, stretches it across by a stretch code (``stretch:LOW:HIGH``), turns it rigidly by its pose
+codes (``yaw:LOW:HIGH``, ``pitch:LOW:HIGH``), shades it by a light code (``light:LOW:HIGH``) and
+composites each pixel's line of sight. A code that widens the object in the volume widens it in
+every view, as the rendered factor does.
 """
 
 from __future__ import annotations
@@ -225,18 +226,21 @@ class Generator(nn.Module):
         return self.upconv(start).float()  # float32 images under bf16 autocast too
 
 
-def turning_grid(yaw: torch.Tensor, pitch: torch.Tensor, shape: torch.Size) -> torch.Tensor:
+def turning_grid(yaw: torch.Tensor, pitch: torch.Tensor, shape: torch.Size, stretch: torch.Tensor | None = None) -> torch.Tensor:
     """``F.grid_sample``'s grid that turns a N x C x D x H x W volume (x along W, y down along H,
-    z along D, the line of sight) by ``yaw`` about y and then ``pitch`` about x (radians)."""
+    z along D, the line of sight) by ``yaw`` about y and then ``pitch`` about x (radians), after
+    stretching it along its own x by ``stretch`` (a factor; none: 1)."""
     cy, sy, cp, sp = torch.cos(yaw), torch.sin(yaw), torch.cos(pitch), torch.sin(pitch)
     one, zero = torch.ones_like(yaw), torch.zeros_like(yaw)
     turn_yaw = torch.stack([torch.stack([cy, zero, sy], -1), torch.stack([zero, one, zero], -1),
                             torch.stack([-sy, zero, cy], -1)], -2)
     turn_pitch = torch.stack([torch.stack([one, zero, zero], -1), torch.stack([zero, cp, -sp], -1),
                               torch.stack([zero, sp, cp], -1)], -2)
-    to_camera = turn_pitch @ turn_yaw
-    # each output voxel samples the volume where the inverse turn (the transpose) takes it
-    theta = torch.cat([to_camera.transpose(1, 2), torch.zeros_like(to_camera[:, :, :1])], dim=2)
+    # each output voxel samples the volume where the inverse turn (the transpose) and the inverse stretch take it
+    to_object = (turn_pitch @ turn_yaw).transpose(1, 2)
+    if stretch is not None:
+        to_object = torch.cat([to_object[:, :1] / stretch[:, None, None], to_object[:, 1:]], dim=1)
+    theta = torch.cat([to_object, torch.zeros_like(to_object[:, :, :1])], dim=2)
     return F.affine_grid(theta, list(shape), align_corners=False)
 
 
@@ -249,8 +253,8 @@ class VolumeGenerator(nn.Module):
     scales and shifts the map's channels (as HoloGAN's AdaIN; not in ``faces-volume-unstyled``), so
     what is fixed to the camera, such as the light, has a way in. Without a pitch code the pitch is
     a learned tilt: a camera that looks down on a turning chair sees it turn about a tilted axis. A
-    light code shades the turned volume (``shade``) by a light at a learned elevation; it is not
-    part of the content."""
+    light code shades the turned volume (``shade``) by a light at a learned elevation, and a stretch
+    code widens the volume along its own x axis before the turn; neither is part of the content."""
 
     def __init__(self, spec: LatentSpec, network: str):
         super().__init__()
@@ -281,13 +285,14 @@ class VolumeGenerator(nn.Module):
 
     def forward(self, latent: torch.Tensor) -> torch.Tensor:
         content = latent[:, self.content_columns]
-        angles = {code.pose: code.pose_angle(latent[:, column:column + code.input_width].float()) for column, code in self.poses}
+        poses = {code.pose: code.pose_value(latent[:, column:column + code.input_width].float()) for column, code in self.poses}
         zero = torch.zeros(len(latent), device=latent.device)
         volume = self.upconv3d(self.fc(content).view(-1, *self.start_shape))
-        grid = turning_grid(angles.get("yaw", zero), angles["pitch"] if self.tilt is None else zero + self.tilt, volume.shape)
+        pitch = poses["pitch"] if self.tilt is None else zero + self.tilt
+        grid = turning_grid(poses.get("yaw", zero), pitch, volume.shape, poses.get("stretch"))
         turned = F.grid_sample(volume, grid.to(volume.dtype), mode="bilinear", padding_mode="zeros", align_corners=False)
         if self.light_elevation is not None:
-            turned = shade(turned, angles["light"], zero + self.light_elevation)
+            turned = shade(turned, poses["light"], zero + self.light_elevation)
         start = self.project_norm(self.project(composite(turned)))
         if self.style is not None:
             scale, shift = self.style(content)[:, :, None, None].chunk(2, dim=1)
@@ -300,11 +305,12 @@ LIGHT_AMBIENT = 0.15  # share of the light that reaches every surface, as the fa
 
 
 def shade(volume: torch.Tensor, azimuth: torch.Tensor, elevation: torch.Tensor) -> torch.Tensor:
-    """Lambertian shading of a turned N x C x D x H x W volume (channel 0 a density, channel 1 an
-    albedo) by a light fixed to the camera at ``azimuth`` (positive: from the image's right) and
+    """Lambertian shading of a turned N x C x D x H x W volume (channel 0 a density, the others
+    features) by a light fixed to the camera at ``azimuth`` (positive: from the image's right) and
     ``elevation`` (positive: from above), radians. A voxel's normal points down the density's
-    gradient; channel 1 becomes albedo x (ambient + (1 - ambient) x max(0, normal . light)), so a
-    light code changes the image only as a light on the volume's surface would."""
+    gradient; every feature is multiplied by (ambient + (1 - ambient) x max(0, normal . light)), so
+    a light code changes the image only as a light on the volume's surface would, and G cannot
+    leave it out by ignoring one channel (as it did when only channel 1 was shaded)."""
     density = volume[:, 0]
     # camera frame: x along W, y down along H, z along D away from the camera
     slope_z, slope_y, slope_x = torch.gradient(density, dim=(1, 2, 3))
@@ -312,8 +318,8 @@ def shade(volume: torch.Tensor, azimuth: torch.Tensor, elevation: torch.Tensor) 
                                  -torch.cos(azimuth) * torch.cos(elevation)], dim=1)[:, :, None, None, None]
     outward = -torch.stack([slope_x, slope_y, slope_z], dim=1)
     facing = (outward * towards_light).sum(dim=1) * torch.rsqrt((outward * outward).sum(dim=1) + 1e-6)
-    lit = volume[:, 1] * (LIGHT_AMBIENT + (1 - LIGHT_AMBIENT) * F.relu(facing))
-    return torch.cat([volume[:, :1], lit[:, None], volume[:, 2:]], dim=1)
+    lit = volume[:, 1:] * (LIGHT_AMBIENT + (1 - LIGHT_AMBIENT) * F.relu(facing))[:, None]
+    return torch.cat([volume[:, :1], lit], dim=1)
 
 
 def composite(volume: torch.Tensor) -> torch.Tensor:
@@ -332,7 +338,7 @@ def check_pose_codes(spec: LatentSpec, network: str) -> None:
     if spec.pose_columns() and architecture(network).volume is None:
         *others, last = (name for name, a in ARCHITECTURES.items() if a.volume)
         volumes = f"{', '.join(others)} or {last}"
-        raise NetworkError(f"pose codes (yaw:, pitch:, light:) need a volume network (--network {volumes}); {network} has no volume")
+        raise NetworkError(f"pose codes (yaw:, pitch:, light:, stretch:) need a volume network (--network {volumes}); {network} has no volume")
 
 
 def make_generator(spec: LatentSpec, network: str) -> nn.Module:
