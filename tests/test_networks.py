@@ -313,6 +313,10 @@ def test_a_stretch_widens_the_volume_along_its_own_x_before_the_turn():
     torch.testing.assert_close(turned[0, 0].sum(dim=(0, 1)), volume[0, 0].sum(dim=(0, 1)) * 1.5, atol=1e-4, rtol=1e-4)
     deep = turned[0, 0].sum(dim=(1, 2))
     assert volume[0, 0, 0].sum() == 0 and deep[0].item() > 0.1 and deep[7].item() > 0.1
+    # along an axis a quarter from x (z, the line of sight): unturned, the cube deepens as the turned one did
+    along_z = torch.nn.functional.grid_sample(volume, turning_grid(zero, zero, volume.shape, torch.full((1,), 1.5), quarter[0]), align_corners=False)
+    torch.testing.assert_close(along_z[0, 0].sum(dim=(0, 1)), volume[0, 0].sum(dim=(0, 1)) * 1.5, atol=1e-4, rtol=1e-4)
+    torch.testing.assert_close(along_z[0, 0].sum(dim=(1, 2)), deep, atol=1e-4, rtol=1e-4)
 
 
 def test_a_volume_generator_sees_its_pose_codes_only_through_the_turn():
@@ -410,10 +414,13 @@ def test_a_stretch_code_widens_g_s_volume_and_is_not_part_of_the_content():
         wide = generator(spec.generator_input(noise, {**codes, "c2": torch.ones(2)}))
         content = torch.cat([noise, codes["c3"][:, None]], 1)
         volume = generator.upconv3d(generator.fc(content).view(-1, 64, 4, 4, 4))
-        grid = turning_grid(codes["c1"] * math.radians(75), torch.zeros(2), volume.shape, torch.full((2,), 1.2))
+        grid = turning_grid(codes["c1"] * math.radians(75), torch.zeros(2), volume.shape, torch.full((2,), 1.2), generator.stretch_axis)
         seen = composite(torch.nn.functional.grid_sample(volume, grid, align_corners=False))
         by_hand = generator.upconv(torch.relu(generator.project_norm(generator.project(seen))))  # by hand: stretched by 1.2, then turned
     torch.testing.assert_close(wide, by_hand)
+    generator(spec.generator_input(noise, codes)).mean().backward()
+    assert generator.stretch_axis.grad.abs().item() > 0  # the axis is learned, from x
+    assert make_generator(LatentSpec.parse("yaw:-75:75", noise=2), "faces-volume").stretch_axis is None
 
 
 def test_pose_codes_on_a_network_without_a_volume_are_refused_naming_the_volume_networks():

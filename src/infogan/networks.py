@@ -17,9 +17,9 @@ oneDNN's (``benchmarks/throughput.py`` prints both peaks).
 Networks beyond the paper, ``faces-volume`` (and ``faces-volume-unstyled``) and ``chairs-volume``,
 keep the ``faces`` and ``sprites`` discriminators and give G a 3D bias after HoloGAN
 (Nguyen-Phuoc et al., 2019): G builds a volume of densities and features in the object's own
-frame, stretches it across by a stretch code (``stretch:LOW:HIGH``), turns it rigidly by its pose
-codes (``yaw:LOW:HIGH``, ``pitch:LOW:HIGH``), shades it by a light code (``light:LOW:HIGH``) and
-composites each pixel's line of sight. A code that widens the object in the volume widens it in
+frame, stretches it along a learned axis by a stretch code (``stretch:LOW:HIGH``), turns it
+rigidly by its pose codes (``yaw:LOW:HIGH``, ``pitch:LOW:HIGH``), shades it by a light code
+(``light:LOW:HIGH``) and composites each pixel's line of sight. A code that widens the object in the volume widens it in
 every view, as the rendered factor does.
 """
 
@@ -226,10 +226,12 @@ class Generator(nn.Module):
         return self.upconv(start).float()  # float32 images under bf16 autocast too
 
 
-def turning_grid(yaw: torch.Tensor, pitch: torch.Tensor, shape: torch.Size, stretch: torch.Tensor | None = None) -> torch.Tensor:
+def turning_grid(yaw: torch.Tensor, pitch: torch.Tensor, shape: torch.Size, stretch: torch.Tensor | None = None,
+                 stretch_axis: torch.Tensor | None = None) -> torch.Tensor:
     """``F.grid_sample``'s grid that turns a N x C x D x H x W volume (x along W, y down along H,
     z along D, the line of sight) by ``yaw`` about y and then ``pitch`` about x (radians), after
-    stretching it along its own x by ``stretch`` (a factor; none: 1)."""
+    stretching it by ``stretch`` (a factor; none: 1) along the horizontal axis of its own frame
+    that is ``stretch_axis`` radians from x towards z (none: x)."""
     cy, sy, cp, sp = torch.cos(yaw), torch.sin(yaw), torch.cos(pitch), torch.sin(pitch)
     one, zero = torch.ones_like(yaw), torch.zeros_like(yaw)
     turn_yaw = torch.stack([torch.stack([cy, zero, sy], -1), torch.stack([zero, one, zero], -1),
@@ -239,7 +241,10 @@ def turning_grid(yaw: torch.Tensor, pitch: torch.Tensor, shape: torch.Size, stre
     # each output voxel samples the volume where the inverse turn (the transpose) and the inverse stretch take it
     to_object = (turn_pitch @ turn_yaw).transpose(1, 2)
     if stretch is not None:
-        to_object = torch.cat([to_object[:, :1] / stretch[:, None, None], to_object[:, 1:]], dim=1)
+        angle = torch.zeros((), device=stretch.device) if stretch_axis is None else stretch_axis
+        axis = torch.stack([torch.cos(angle), torch.zeros_like(angle), torch.sin(angle)]).to(stretch)
+        unstretch = torch.eye(3, device=stretch.device, dtype=stretch.dtype) + (1 / stretch - 1)[:, None, None] * torch.outer(axis, axis)
+        to_object = unstretch @ to_object
     theta = torch.cat([to_object, torch.zeros_like(to_object[:, :, :1])], dim=2)
     return F.affine_grid(theta, list(shape), align_corners=False)
 
@@ -254,7 +259,9 @@ class VolumeGenerator(nn.Module):
     what is fixed to the camera, such as the light, has a way in. Without a pitch code the pitch is
     a learned tilt: a camera that looks down on a turning chair sees it turn about a tilted axis. A
     light code shades the turned volume (``shade``) by a light at a learned elevation, and a stretch
-    code widens the volume along its own x axis before the turn; neither is part of the content."""
+    code widens the volume before the turn along a learned horizontal axis of its frame (a yaw over a
+    full turn leaves G free to face the object any way in its frame, so its width need not lie along
+    x); neither is part of the content."""
 
     def __init__(self, spec: LatentSpec, network: str):
         super().__init__()
@@ -282,6 +289,8 @@ class VolumeGenerator(nn.Module):
         self.tilt = None if any(code.pose == "pitch" for _, code in self.poses) else nn.Parameter(torch.zeros(()))
         lit = any(code.pose == "light" for _, code in self.poses)
         self.light_elevation = nn.Parameter(torch.zeros(())) if lit else None
+        stretched = any(code.pose == "stretch" for _, code in self.poses)
+        self.stretch_axis = nn.Parameter(torch.zeros(())) if stretched else None
 
     def forward(self, latent: torch.Tensor) -> torch.Tensor:
         content = latent[:, self.content_columns]
@@ -289,7 +298,7 @@ class VolumeGenerator(nn.Module):
         zero = torch.zeros(len(latent), device=latent.device)
         volume = self.upconv3d(self.fc(content).view(-1, *self.start_shape))
         pitch = poses["pitch"] if self.tilt is None else zero + self.tilt
-        grid = turning_grid(poses.get("yaw", zero), pitch, volume.shape, poses.get("stretch"))
+        grid = turning_grid(poses.get("yaw", zero), pitch, volume.shape, poses.get("stretch"), self.stretch_axis)
         turned = F.grid_sample(volume, grid.to(volume.dtype), mode="bilinear", padding_mode="zeros", align_corners=False)
         if self.light_elevation is not None:
             turned = shade(turned, poses["light"], zero + self.light_elevation)
