@@ -213,15 +213,18 @@ def test_pose_codes_on_a_flat_network_are_a_one_line_error(tmp_path, capsys):
     line = only_error_line(capsys.readouterr().err)
     assert "pose codes" in line and "faces-volume" in line and "faces has no volume" in line
     assert not out.exists() or not (out / "checkpoint.pt").exists()
+    assert main(["train", "--preset", "faces-azimuth", "--mirror-volume", "--out", str(out), *quick()]) == 2
+    assert "mirror_volume makes a volume network's volume symmetric, and faces has none" in only_error_line(capsys.readouterr().err)
 
 
 def test_a_volume_network_trains_on_faces3d_resumes_evaluates_and_traverses_its_pose_codes(tmp_path, capsys):
     out = tmp_path / "run"
-    volume = ["--preset", "faces-azimuth", "--network", "faces-volume", "--codes", "yaw:-75:75,pitch:-30:30,cont:3"]
+    volume = ["--preset", "faces-azimuth", "--network", "faces-volume", "--codes", "yaw:-75:75,pitch:-30:30,cont:3", "--mirror-volume"]
     assert main(["train", *volume, "--out", str(out), *quick()]) == 0
     assert main(["train", "--resume", str(out), "--steps", "4", "--quiet"]) == 0
     saved = json.loads((out / "config.json").read_text())
-    assert saved["network"] == "faces-volume" and saved["codes"] == "yaw:-75:75,pitch:-30:30,cont:3"
+    assert saved["network"] == "faces-volume" and saved["codes"] == "yaw:-75:75,pitch:-30:30,cont:3" and saved["mirror_volume"] is True
+    assert InfoGAN.load(out).generator.mirror
     capsys.readouterr()
     assert main(["evaluate", str(out), "--samples", "64", "--factor-samples", "200", "--votes", "20", "--no-scores"]) == 0
     report = capsys.readouterr().out

@@ -423,6 +423,27 @@ def test_a_stretch_code_widens_g_s_volume_and_is_not_part_of_the_content():
     assert make_generator(LatentSpec.parse("yaw:-75:75", noise=2), "faces-volume").stretch_axis is None
 
 
+def test_a_mirrored_volume_is_symmetric_across_the_object_s_x_before_the_turn():
+    torch.manual_seed(0)
+    spec = LatentSpec.parse("yaw:-75:75,cont:1", noise=2)
+    mirrored = make_generator(spec, "faces-volume-unstyled", mirror_volume=True)
+    init_weights(mirrored)
+    plain = make_generator(spec, "faces-volume-unstyled")
+    plain.load_state_dict(mirrored.state_dict())  # the same weights: the mirror adds none
+    noise, codes = spec.sample_noise(2), spec.sample_codes(2)
+    latent = spec.generator_input(noise, codes)
+    with torch.no_grad():
+        volume = mirrored.upconv3d(mirrored.fc(torch.cat([noise, codes["c2"][:, None]], 1)).view(-1, 64, 4, 4, 4))
+        symmetric = 0.5 * (volume + volume.flip(-1))
+        grid = turning_grid(codes["c1"] * math.radians(75), torch.zeros(2), volume.shape)
+        seen = composite(torch.nn.functional.grid_sample(symmetric, grid, align_corners=False))
+        by_hand = mirrored.upconv(torch.relu(mirrored.project_norm(mirrored.project(seen))))
+        torch.testing.assert_close(mirrored(latent), by_hand)
+        assert not torch.allclose(plain(latent), by_hand)
+    with pytest.raises(NetworkError, match="a mirror-symmetric volume needs a volume network; faces has no volume"):
+        make_generator(LatentSpec.parse("cont:1", noise=2), "faces", mirror_volume=True)
+
+
 def test_pose_codes_on_a_network_without_a_volume_are_refused_naming_the_volume_networks():
     with pytest.raises(NetworkError, match="faces-volume, faces-volume-unstyled or chairs-volume"):
         make_generator(LatentSpec.parse("yaw:-30:30,cont:1", noise=2), "faces")

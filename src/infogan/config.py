@@ -11,7 +11,7 @@ from pathlib import Path
 from .codes import LatentSpec
 from .data import SOURCES
 from .errors import InfoganError
-from .networks import ARCHITECTURES, check_pose_codes
+from .networks import ARCHITECTURES, architecture, check_pose_codes
 
 
 class ConfigError(InfoganError, ValueError):
@@ -57,6 +57,7 @@ class TrainConfig:
     instance_noise: float = 0.0  # 0: off; when on, G must write the codes in changes that survive it
     # networks and optimisation
     network: str = "auto"  # one of networks.ARCHITECTURES; auto: the dataset's own (mnist for MNIST, ...)
+    mirror_volume: bool = False  # a volume network's G makes its volume mirror-symmetric across its own x: no side can be lit or shaped apart from the other but by the pose and light codes
     leaky_slope: float = 0.1  # paper; the official code uses 0.01
     lr_d: float = 2e-4
     lr_g: float = 1e-3
@@ -131,6 +132,8 @@ class TrainConfig:
         if self.network != "auto" and self.network not in ARCHITECTURES:
             raise ConfigError(f"unknown network {self.network!r}; known: auto, {', '.join(ARCHITECTURES)}")
         check_pose_codes(self.latent_spec(), self.resolved_network())  # the spec raises CodeError on a bad --codes / --noise
+        if self.mirror_volume and architecture(self.resolved_network()).volume is None:
+            raise ConfigError(f"mirror_volume makes a volume network's volume symmetric, and {self.resolved_network()} has none: use a volume network or leave it off")
         return self
 
     def resolved_network(self) -> str:

@@ -261,12 +261,16 @@ class VolumeGenerator(nn.Module):
     light code shades the turned volume (``shade``) by a light at a learned elevation, and a stretch
     code widens the volume before the turn along a learned horizontal axis of its frame (a yaw over a
     full turn leaves G free to face the object any way in its frame, so its width need not lie along
-    x); neither is part of the content."""
+    x); neither is part of the content. With ``mirror`` the volume is made symmetric across its own
+    x before the stretch and the turn, as a face or a chair is: a side lit or shaped apart from the
+    other then comes only from the pose and light codes (without it, G turned a lit patch round
+    with its yaw code)."""
 
-    def __init__(self, spec: LatentSpec, network: str):
+    def __init__(self, spec: LatentSpec, network: str, mirror: bool = False):
         super().__init__()
         arch = architecture(network)
         volume = arch.volume
+        self.mirror = mirror
         self.poses = spec.pose_columns()
         pose_inputs = {column + k for column, code in self.poses for k in range(code.input_width)}
         content = [column for column in range(spec.input_width) if column not in pose_inputs]
@@ -297,6 +301,8 @@ class VolumeGenerator(nn.Module):
         poses = {code.pose: code.pose_value(latent[:, column:column + code.input_width].float()) for column, code in self.poses}
         zero = torch.zeros(len(latent), device=latent.device)
         volume = self.upconv3d(self.fc(content).view(-1, *self.start_shape))
+        if self.mirror:
+            volume = 0.5 * (volume + volume.flip(-1))
         pitch = poses["pitch"] if self.tilt is None else zero + self.tilt
         grid = turning_grid(poses.get("yaw", zero), pitch, volume.shape, poses.get("stretch"), self.stretch_axis)
         turned = F.grid_sample(volume, grid.to(volume.dtype), mode="bilinear", padding_mode="zeros", align_corners=False)
@@ -350,11 +356,14 @@ def check_pose_codes(spec: LatentSpec, network: str) -> None:
         raise NetworkError(f"pose codes (yaw:, pitch:, light:, stretch:) need a volume network (--network {volumes}); {network} has no volume")
 
 
-def make_generator(spec: LatentSpec, network: str) -> nn.Module:
-    """G for ``network`` fed by the latent layout ``spec``; only volume networks take pose codes."""
+def make_generator(spec: LatentSpec, network: str, mirror_volume: bool = False) -> nn.Module:
+    """G for ``network`` fed by the latent layout ``spec``; only volume networks take pose codes
+    and a mirror-symmetric volume."""
     check_pose_codes(spec, network)
     if architecture(network).volume is not None:
-        return VolumeGenerator(spec, network)
+        return VolumeGenerator(spec, network, mirror_volume)
+    if mirror_volume:
+        raise NetworkError(f"a mirror-symmetric volume needs a volume network; {network} has no volume")
     return Generator(spec.input_width, network)
 
 
