@@ -415,7 +415,7 @@ run chairsvol-s0 "${CHAIRS_VOLUME[@]}" --steps 6661
 "$PY" scripts/summarize_factors.py runs/chairsvol-s0 runs/chairsvolc-s0 runs/chairsvolc-mss-parity-s0 --factors style,azimuth,width
 
 # session 20 (docs/experiments.md, "A light code for the volume networks"). Each run was stopped with SIGTERM; --steps
-# is where it stopped.
+# is where it stopped. These runs were made at commit 86e651a, where the light shaded one feature channel; HEAD shades all.
 FACES_LIT=(--preset faces-azimuth --codes yaw:-75:75,pitch:-30:30,light:-70:70,cont:2 --eval-every 500 --render-cache)
 {
   echo "run faceslit-s0 ${FACES_LIT[*]} --network faces-volume --seed 0 --steps 3023"
@@ -428,5 +428,30 @@ FACES_LIT=(--preset faces-azimuth --codes yaw:-75:75,pitch:-30:30,light:-70:70,c
 "$PY" scripts/summarize_factors.py runs/faceslit-s0 runs/faceslit-s1 runs/faceslitu-s1 runs/faceslitu-s0 --factors azimuth,elevation,lighting,width
 for run in faceslit-s1 faceslitu-s1 faceslitu-s0; do
   "$PY" scripts/head_outline.py "runs/$run"
+  "$BIN" traverse "runs/$run" --range -1 1 --columns 9 --scale 1 --out "docs/figures/$run"
+done
+
+# session 21 (docs/experiments.md, "A width code built into G's volume"). Each run was stopped with SIGTERM; --steps is
+# where it stopped. facesstr-s0 and chairsstr-s0 ran at commit 4a726fb (the stretch along x, not a learned axis).
+FACES_STRETCH=(--preset faces-azimuth --network faces-volume-unstyled --eval-every 500 --render-cache)
+STRETCH_CODES=yaw:-75:75,pitch:-30:30,light:-70:70,stretch:0.8:1.2
+CHAIRS_STRETCH=(--preset chairs-rotation --network chairs-volume --codes cat:12,yaw:-180:180,stretch:0.7:1.3 --lambda-cont 0.2
+                --lr-d 2e-4 --lr-g 5e-4 --batch-size 64 --eval-every 500 --render-cache)
+{
+  echo "run facesstr-s0 ${FACES_STRETCH[*]} --codes $STRETCH_CODES --seed 0 --steps 1677"
+  echo "run chairsstr-s0 ${CHAIRS_STRETCH[*]} --seed 0 --steps 4007"
+} | xargs -P "$JOBS" -I{} bash -c {}
+{
+  echo "run facesmir-s0 ${FACES_STRETCH[*]} --codes $STRETCH_CODES --mirror-volume --seed 0 --steps 3882"
+  echo "run chairsmir-s0 ${CHAIRS_STRETCH[*]} --mirror-volume --seed 0 --steps 6776"
+} | xargs -P "$JOBS" -I{} bash -c {}
+{
+  echo "run facesmir-s1 ${FACES_STRETCH[*]} --codes $STRETCH_CODES --mirror-volume --seed 1 --steps 986"
+  echo "run facesstrc-s0 ${FACES_STRETCH[*]} --codes $STRETCH_CODES,cont:2 --seed 0 --steps STEPS_S0"
+  echo "run facesstrc-s1 ${FACES_STRETCH[*]} --codes $STRETCH_CODES,cont:2 --seed 1 --steps STEPS_S1"
+} | xargs -P "$JOBS" -I{} bash -c {}
+"$PY" scripts/summarize_factors.py runs/facesstr-s0 runs/facesmir-s0 runs/facesmir-s1 runs/facesstrc-s0 runs/facesstrc-s1 --factors azimuth,elevation,lighting,width
+"$PY" scripts/summarize_factors.py runs/chairsstr-s0 runs/chairsmir-s0 --factors style,azimuth,width
+for run in facesmir-s0 facesmir-s1 facesstrc-s0 facesstrc-s1; do
   "$BIN" traverse "runs/$run" --range -1 1 --columns 9 --scale 1 --out "docs/figures/$run"
 done
