@@ -97,7 +97,8 @@ class Uniform:
     horizontal (pitch) axis, from ``pose_range[0]`` at ``low`` to ``pose_range[1]`` at ``high``.
     G's layers see it only through that turn. ``light:LOW:HIGH`` is the azimuth of a light fixed to
     the camera that shades the turned volume. ``stretch:LOW:HIGH`` (factors, not degrees) stretches
-    the volume across, along the object's own x axis, before the turn: a width in every view.
+    the volume before the turn along a horizontal axis of the object's frame (learned by G, from
+    x): a width in every view.
     """
 
     name: str

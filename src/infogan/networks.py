@@ -19,8 +19,8 @@ keep the ``faces`` and ``sprites`` discriminators and give G a 3D bias after Hol
 (Nguyen-Phuoc et al., 2019): G builds a volume of densities and features in the object's own
 frame, stretches it along a learned axis by a stretch code (``stretch:LOW:HIGH``), turns it
 rigidly by its pose codes (``yaw:LOW:HIGH``, ``pitch:LOW:HIGH``), shades it by a light code
-(``light:LOW:HIGH``) and composites each pixel's line of sight. A code that widens the object in the volume widens it in
-every view, as the rendered factor does.
+(``light:LOW:HIGH``) and composites each pixel's line of sight. A code that widens the object in
+the volume widens it in every view, as the rendered factor does.
 """
 
 from __future__ import annotations
