@@ -447,8 +447,8 @@ CHAIRS_STRETCH=(--preset chairs-rotation --network chairs-volume --codes cat:12,
 } | xargs -P "$JOBS" -I{} bash -c {}
 {
   echo "run facesmir-s1 ${FACES_STRETCH[*]} --codes $STRETCH_CODES --mirror-volume --seed 1 --steps 986"
-  echo "run facesstrc-s0 ${FACES_STRETCH[*]} --codes $STRETCH_CODES,cont:2 --seed 0 --steps STEPS_S0"
-  echo "run facesstrc-s1 ${FACES_STRETCH[*]} --codes $STRETCH_CODES,cont:2 --seed 1 --steps STEPS_S1"
+  echo "run facesstrc-s0 ${FACES_STRETCH[*]} --codes $STRETCH_CODES,cont:2 --seed 0 --steps 3842"
+  echo "run facesstrc-s1 ${FACES_STRETCH[*]} --codes $STRETCH_CODES,cont:2 --seed 1 --steps 3893"
 } | xargs -P "$JOBS" -I{} bash -c {}
 "$PY" scripts/summarize_factors.py runs/facesstr-s0 runs/facesmir-s0 runs/facesmir-s1 runs/facesstrc-s0 runs/facesstrc-s1 --factors azimuth,elevation,lighting,width
 "$PY" scripts/summarize_factors.py runs/chairsstr-s0 runs/chairsmir-s0 --factors style,azimuth,width
