@@ -455,3 +455,17 @@ CHAIRS_STRETCH=(--preset chairs-rotation --network chairs-volume --codes cat:12,
 for run in facesmir-s0 facesmir-s1 facesstrc-s0 facesstrc-s1; do
   "$BIN" traverse "runs/$run" --range -1 1 --columns 9 --scale 1 --out "docs/figures/$run"
 done
+
+# session 22 (docs/experiments.md, "The mirror-symmetric volume on four seeds"). facesmir-s1c is facesmir-s1 (above,
+# stopped at update 986) resumed; each run was stopped with SIGTERM at the update given, and the two good ones scored
+# once, then resumed for 30 minutes more.
+continue_run facesmir-s1 facesmir-s1c --steps 11337  # scored here, then resumed
+continue_run facesmir-s1c facesmir-s1c --steps 14081
+{
+  echo "run facesmir-s2 ${FACES_STRETCH[*]} --codes $STRETCH_CODES --mirror-volume --seed 2 --steps 1607"
+  echo "run facesmir-s3 ${FACES_STRETCH[*]} --codes $STRETCH_CODES --mirror-volume --seed 3 --steps 8207"
+} | xargs -P "$JOBS" -I{} bash -c {}
+continue_run facesmir-s3 facesmir-s3 --steps 10971  # scored at 8,207, then resumed
+"$PY" scripts/summarize_factors.py runs/facesmir-s1c runs/facesmir-s3 runs/facesmir-s2 --factors azimuth,elevation,lighting,width
+"$BIN" traverse runs/facesmir-s1c --range -1 1 --columns 9 --scale 1 --out docs/figures/facesmir-s1c
+"$BIN" traverse runs/facesmir-s3 --range -1 1 --columns 9 --scale 1 --out docs/figures/facesmir-s3
