@@ -14,7 +14,7 @@ PyTorch already uses for convolutions, rather than on ``torch.mm``'s BLAS (MKL):
 project's AMD CPU with AVX-512, MKL's float32 matrix products reach about half the speed of
 oneDNN's (``benchmarks/throughput.py`` prints both peaks).
 
-Networks beyond the paper, ``faces-volume`` (and ``faces-volume-unstyled``) and ``chairs-volume``,
+Networks beyond the paper, ``faces-volume`` and ``chairs-volume`` (each also ``-unstyled``),
 keep the ``faces`` and ``sprites`` discriminators and give G a 3D bias after HoloGAN
 (Nguyen-Phuoc et al., 2019): G builds a volume of densities and features in the object's own
 frame, stretches it along a learned axis by a stretch code (``stretch:LOW:HIGH``), turns it
@@ -140,6 +140,10 @@ ARCHITECTURES = {
                      ((32, 2, False), (32, 2, False), (64, 2, False), (64, 2, False)), 128,
                      "3D chairs, G turning an 8^3 feature volume by its yaw/pitch codes; D as sprites", "spectral",
                      Volume(64, 4, (32,))),
+        Architecture("chairs-volume-unstyled", (1, 64, 64), (128,), (64, 8, 8), ((32, 2, True), (32, 2, True)), "sigmoid",
+                     ((32, 2, False), (32, 2, False), (64, 2, False), (64, 2, False)), 128,
+                     "as chairs-volume, but the content does not scale and shift the composited map", "spectral",
+                     Volume(64, 4, (32,), style=False)),
     )
 }
 
@@ -255,7 +259,7 @@ class VolumeGenerator(nn.Module):
     pixel composites the turned voxels along its line of sight front to back (emission and
     absorption, as volume rendering), so what the image shows of the object turns as a solid
     does. The table's 2D up-convolutions make the composited map into the image. The content also
-    scales and shifts the map's channels (as HoloGAN's AdaIN; not in ``faces-volume-unstyled``), so
+    scales and shifts the map's channels (as HoloGAN's AdaIN; not in the ``-unstyled`` networks), so
     what is fixed to the camera, such as the light, has a way in. Without a pitch code the pitch is
     a learned tilt: a camera that looks down on a turning chair sees it turn about a tilted axis. A
     light code shades the turned volume (``shade``) by a light at a learned elevation, and a stretch
