@@ -144,6 +144,10 @@ ARCHITECTURES = {
                      ((32, 2, False), (32, 2, False), (64, 2, False), (64, 2, False)), 128,
                      "as chairs-volume, but the content does not scale and shift the composited map", "spectral",
                      Volume(64, 4, (32,), style=False)),
+        Architecture("chairs-volume16-unstyled", (1, 64, 64), (128,), (64, 16, 16), ((32, 2, True),), "sigmoid",
+                     ((32, 2, False), (32, 2, False), (64, 2, False), (64, 2, False)), 128,
+                     "as chairs-volume-unstyled, but a 16^3 volume (HoloGAN's size): thin parts such as legs fit its voxels",
+                     "spectral", Volume(64, 4, (32, 16), style=False)),
     )
 }
 
