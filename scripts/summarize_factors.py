@@ -20,7 +20,8 @@ from scipy.optimize import linear_sum_assignment
 
 
 def matched(table: dict, factors: list[str]) -> dict[str, tuple[str, float]]:
-    """Each factor's code and score under the best one-to-one matching of factors to codes."""
+    """Each factor's code and score under the best one-to-one matching of factors to codes; with
+    fewer codes than factors, the factors left without a code are not in the result."""
     rows = [table["factors"].index(name) for name in factors]
     scores = np.asarray(table["scores"])[rows]
     chosen_rows, chosen_codes = linear_sum_assignment(scores, maximize=True)
@@ -46,20 +47,20 @@ def main() -> int:
         factors = args.factors.split(",") if args.factors else table["factors"]
         metrics = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines() if line.strip()]
         summaries.append((run.name, result["step"], metrics[-1]["elapsed_s"] / 60, table, matched(table, factors)))
-    factors = list(summaries[0][4])
+    factors = args.factors.split(",") if args.factors else summaries[0][3]["factors"]
     print("| run | updates | min | " + " | ".join(f"{f}: best code | {f}: own code" for f in factors) + f" | all ≥ {args.threshold} on own codes |")
     print("|---|---|---|" + "---|---|" * len(factors) + "---|")
     for name, step, minutes, table, own in summaries:
         cells = []
         for factor in factors:
             best = table["captured"][factor]
-            cells += [f"{best['code']} {best['score']:.2f}", f"{own[factor][0]} {own[factor][1]:.2f}"]
-        success = all(score >= args.threshold for _, score in own.values())
+            cells += [f"{best['code']} {best['score']:.2f}", f"{own[factor][0]} {own[factor][1]:.2f}" if factor in own else "– (no code left)"]
+        success = len(own) == len(factors) and all(score >= args.threshold for _, score in own.values())
         print(f"| {name} | {step} | {minutes:.0f} | " + " | ".join(cells) + f" | {'yes' if success else 'no'} |")
     if len(summaries) > 1 and len(recipes) == 1:
         cells = []
         for factor in factors:
-            values = np.array([own[factor][1] for *_, own in summaries])
+            values = np.array([own[factor][1] if factor in own else np.nan for *_, own in summaries])
             cells += ["", f"{values.mean():.2f} ± {values.std(ddof=1):.2f}"]
         print("| mean ± std | | | " + " | ".join(cells) + " | |")
     return 0

@@ -372,6 +372,9 @@ def test_matching_gives_each_factor_its_own_code_where_the_best_codes_collide():
     # both factors score best on c1; taking the factors in turn would give azimuth c1 and width c2 (0.8 + 0.1),
     # the best one-to-one matching gives azimuth c2 and width c1 (0.7 + 0.9)
     assert summarize_factors.matched(table, ["azimuth", "width"]) == {"azimuth": ("c2", 0.7), "width": ("c1", 0.9)}
+    # with fewer codes than factors, the factor whose code would cost the most goes without
+    table = {"factors": ["style", "azimuth", "width"], "codes": ["c1", "c2"], "scores": [[0.1, 0.2], [0.8, 0.7], [0.9, 0.1]]}
+    assert summarize_factors.matched(table, ["style", "azimuth", "width"]) == {"azimuth": ("c2", 0.7), "width": ("c1", 0.9)}
 
 
 def test_summarize_factors_tables_an_evaluated_run_and_names_a_missing_evaluation_in_one_line(tmp_path, monkeypatch, capsys):
