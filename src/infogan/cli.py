@@ -44,6 +44,7 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     add("--no-verify", dest="verify_data", action="store_false", default=S, help="skip checksum checks (your own files under a dataset's name)")
     add("--network", default=S, choices=["auto", *ARCHITECTURES], help="the paper's network for that data (default auto: the dataset's own)")
     add("--mirror-volume", dest="mirror_volume", action="store_true", default=S, help="a volume network's G makes its volume mirror-symmetric across the object's own x axis, as a face or a chair is, so that only the pose and light codes can make one side differ from the other (default off)")
+    add("--volume-tilt", dest="volume_tilt", type=float, default=S, help="degrees where a volume network's learned tilt starts when there is no pitch code: the camera's elevation, if known (chairs3d's is 22; default 0)")
     add("--codes", default=S, help="latent codes, e.g. cat:10,cont:2 (default, the paper's MNIST codes); cont:N:LOW:HIGH sets a range, turn:N adds interval codes that G sees as a half turn, circ:N adds angle codes; yaw:LOW:HIGH and pitch:LOW:HIGH (degrees) turn a volume network's 3D features, light:LOW:HIGH (degrees) swings the light that shades them, stretch:LOW:HIGH (factors) widens them before the turn")
     add("--noise", type=int, default=S, help="noise dimensions (default 62)")
     add("--noise-prior", default=S, choices=["uniform", "normal"], help="noise prior (default uniform, as the official code)")

@@ -15,19 +15,21 @@ from .networks import Discriminator, architecture, init_weights, make_generator
 class InfoGAN:
     """Generator, discriminator with its Q head, and the latent layout they were trained with."""
 
-    def __init__(self, spec: LatentSpec, leaky_slope: float = 0.1, device="cpu", network: str = "mnist", mirror_volume: bool = False):
+    def __init__(self, spec: LatentSpec, leaky_slope: float = 0.1, device="cpu", network: str = "mnist", mirror_volume: bool = False,
+                 volume_tilt: float = 0.0):
         self.spec = spec
         self.network = network
         self.image_shape = architecture(network).image_shape
         self.device = torch.device(device)
-        self.generator = make_generator(spec, network, mirror_volume).to(self.device)
+        self.generator = make_generator(spec, network, mirror_volume, volume_tilt).to(self.device)
         self.discriminator = Discriminator(spec.output_width, leaky_slope, network).to(self.device)
         init_weights(self.generator)
         init_weights(self.discriminator)
 
     @classmethod
     def from_config(cls, config: TrainConfig, device="cpu") -> "InfoGAN":
-        return cls(config.latent_spec(), config.leaky_slope, device, config.resolved_network(), config.mirror_volume)
+        return cls(config.latent_spec(), config.leaky_slope, device, config.resolved_network(), config.mirror_volume,
+                   config.volume_tilt)
 
     @classmethod
     def load(cls, run: str | os.PathLike, device="cpu") -> "InfoGAN":

@@ -25,6 +25,7 @@ the volume widens it in every view, as the rendered factor does.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import torch
@@ -274,7 +275,7 @@ class VolumeGenerator(nn.Module):
     other then comes only from the pose and light codes (without it, G turned a lit patch round
     with its yaw code)."""
 
-    def __init__(self, spec: LatentSpec, network: str, mirror: bool = False):
+    def __init__(self, spec: LatentSpec, network: str, mirror: bool = False, tilt: float = 0.0):
         super().__init__()
         arch = architecture(network)
         volume = arch.volume
@@ -298,7 +299,8 @@ class VolumeGenerator(nn.Module):
         self.project_norm = nn.BatchNorm2d(arch.generator_start[0], affine=not volume.style)
         self.style = Linear(content_width, 2 * arch.generator_start[0]) if volume.style else None
         self.upconv = upconv_stack(arch)
-        self.tilt = None if any(code.pose == "pitch" for _, code in self.poses) else nn.Parameter(torch.zeros(()))
+        pitched = any(code.pose == "pitch" for _, code in self.poses)
+        self.tilt = None if pitched else nn.Parameter(torch.tensor(math.radians(tilt)))
         lit = any(code.pose == "light" for _, code in self.poses)
         self.light_elevation = nn.Parameter(torch.zeros(())) if lit else None
         stretched = any(code.pose == "stretch" for _, code in self.poses)
@@ -364,12 +366,12 @@ def check_pose_codes(spec: LatentSpec, network: str) -> None:
         raise NetworkError(f"pose codes (yaw:, pitch:, light:, stretch:) need a volume network (--network {volumes}); {network} has no volume")
 
 
-def make_generator(spec: LatentSpec, network: str, mirror_volume: bool = False) -> nn.Module:
-    """G for ``network`` fed by the latent layout ``spec``; only volume networks take pose codes
-    and a mirror-symmetric volume."""
+def make_generator(spec: LatentSpec, network: str, mirror_volume: bool = False, volume_tilt: float = 0.0) -> nn.Module:
+    """G for ``network`` fed by the latent layout ``spec``; only volume networks take pose codes,
+    a mirror-symmetric volume and a starting tilt (degrees, positive: looking down on the object)."""
     check_pose_codes(spec, network)
     if architecture(network).volume is not None:
-        return VolumeGenerator(spec, network, mirror_volume)
+        return VolumeGenerator(spec, network, mirror_volume, volume_tilt)
     if mirror_volume:
         raise NetworkError(f"a mirror-symmetric volume needs a volume network; {network} has no volume")
     return Generator(spec.input_width, network)
