@@ -215,6 +215,14 @@ def test_pose_codes_on_a_flat_network_are_a_one_line_error(tmp_path, capsys):
     assert not out.exists() or not (out / "checkpoint.pt").exists()
     assert main(["train", "--preset", "faces-azimuth", "--mirror-volume", "--out", str(out), *quick()]) == 2
     assert "mirror_volume makes a volume network's volume symmetric, and faces has none" in only_error_line(capsys.readouterr().err)
+    assert main(["train", "--preset", "faces-azimuth", "--volume-tilt", "20", "--out", str(out), *quick()]) == 2
+    assert "volume_tilt starts a volume network's learned tilt" in only_error_line(capsys.readouterr().err)
+    pitched = ["--network", "faces-volume", "--codes", "yaw:-75:75,pitch:-30:30", "--volume-tilt", "20"]
+    assert main(["train", "--preset", "faces-azimuth", *pitched, "--out", str(out), *quick()]) == 2
+    assert "without a pitch code" in only_error_line(capsys.readouterr().err)
+    assert main(["train", "--preset", "chairs-rotation", "--network", "chairs-volume", "--codes", "yaw:-180:180",
+                 "--volume-tilt", "95", "--out", str(out), *quick()]) == 2
+    assert "volume_tilt must be between -90 and 90 degrees, got 95.0" in only_error_line(capsys.readouterr().err)
 
 
 def test_a_volume_network_trains_on_faces3d_resumes_evaluates_and_traverses_its_pose_codes(tmp_path, capsys):

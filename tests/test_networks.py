@@ -3,6 +3,7 @@
 import math
 import pytest
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from infogan.codes import LatentSpec
@@ -381,6 +382,22 @@ def test_without_a_pitch_code_the_tilt_is_learned_and_with_one_there_is_none():
     generator(spec.generator_input(spec.sample_noise(4), spec.sample_codes(4))).mean().backward()
     assert generator.tilt.grad is not None and generator.tilt.grad.abs().item() > 0
     assert make_generator(LatentSpec.parse("yaw:-75:75,pitch:-30:30", noise=2), "faces-volume").tilt is None
+
+
+def test_the_tilt_starts_where_asked_and_a_positive_tilt_looks_down_on_the_object():
+    generator = make_generator(LatentSpec.parse("yaw:-180:180,cont:1", noise=2), "chairs-volume16-unstyled", volume_tilt=22.0)
+    torch.testing.assert_close(generator.tilt.detach(), torch.tensor(math.radians(22.0)))
+    plate = torch.zeros(1, 3, 16, 16, 16)  # a horizontal plate two voxels thick: channel 1 marks its top, 2 its bottom (y runs down)
+    plate[0, 0, :, 7:9, :] = 5.0
+    plate[0, 1, :, 7, :] = 1.0
+    plate[0, 2, :, 8, :] = 1.0
+    seen = {}
+    for degrees in (30.0, -30.0):
+        grid = turning_grid(torch.zeros(1), torch.tensor([math.radians(degrees)]), plate.shape)
+        top, bottom = composite(F.grid_sample(plate, grid, align_corners=False))[0, :2].sum(dim=(1, 2))
+        seen[degrees] = (top.item(), bottom.item())
+    assert seen[30.0][0] > 3 * seen[30.0][1]  # from above, the top hides the bottom
+    assert seen[-30.0][1] > 3 * seen[-30.0][0]
 
 
 def test_shading_lights_the_surface_that_faces_the_light_and_leaves_the_rest_ambient():
