@@ -469,3 +469,24 @@ continue_run facesmir-s3 facesmir-s3 --steps 10971  # scored at 8,207, then resu
 "$PY" scripts/summarize_factors.py runs/facesmir-s1c runs/facesmir-s3 runs/facesmir-s2 --factors azimuth,elevation,lighting,width
 "$BIN" traverse runs/facesmir-s1c --range -1 1 --columns 9 --scale 1 --out docs/figures/facesmir-s1c
 "$BIN" traverse runs/facesmir-s3 --range -1 1 --columns 9 --scale 1 --out docs/figures/facesmir-s3
+
+# session 23 (docs/experiments.md, "chairs3d on volume networks without the content's style"). Each run was stopped
+# with SIGTERM at the update given; chairsun16-s0 was stopped once at update 707 and resumed.
+CHAIRS_UNSTYLED=(--preset chairs-rotation --mirror-volume --lambda-cont 0.2 --lr-d 2e-4 --lr-g 5e-4 --batch-size 64
+                 --eval-every 500 --render-cache)
+{
+  echo "run chairsun-s0 ${CHAIRS_UNSTYLED[*]} --network chairs-volume-unstyled --codes cat:12,yaw:-180:180,stretch:0.7:1.3 --seed 0 --steps 12668"
+  echo "run chairsun-nocat-s0 ${CHAIRS_UNSTYLED[*]} --network chairs-volume-unstyled --codes yaw:-180:180,stretch:0.7:1.3 --seed 0 --steps 3219"
+  echo "run chairsunp-s0 ${CHAIRS_UNSTYLED[*]} --network chairs-volume-unstyled --codes cat:12,yaw:-180:180,pitch:15:30,stretch:0.7:1.3 --seed 0 --steps 4900"
+  echo "run chairsun16-s0 ${CHAIRS_UNSTYLED[*]} --network chairs-volume16-unstyled --codes cat:12,yaw:-180:180,stretch:0.7:1.3 --seed 0 --steps 9964"
+  echo "run chairsun16-s1 ${CHAIRS_UNSTYLED[*]} --network chairs-volume16-unstyled --codes cat:12,yaw:-180:180,stretch:0.7:1.3 --seed 1 --steps 1925"
+  echo "run chairsun16t-s0 ${CHAIRS_UNSTYLED[*]} --network chairs-volume16-unstyled --volume-tilt 22 --codes cat:12,yaw:-180:180,stretch:0.7:1.3 --seed 0 --steps 6037"
+} | xargs -P "$JOBS" -I{} bash -c {}
+"$PY" scripts/summarize_factors.py runs/chairsun-s0 runs/chairsun-nocat-s0 runs/chairsunp-s0 runs/chairsun16-s0 runs/chairsun16-s1 \
+  runs/chairsun16t-s0 --factors style,azimuth,width
+for run in chairsun-s0 chairsun16-s0 chairsun16t-s0; do
+  "$PY" scripts/factor_profile.py "runs/$run" --factor azimuth --bins 12
+  "$PY" scripts/factor_profile.py "runs/$run" --factor width --split-by azimuth
+done
+"$BIN" traverse runs/chairsun16-s0 --range -3.1416 3.1416 --columns 9 --scale 1 --out docs/figures/chairsun16-s0  # c2 kept
+"$BIN" traverse runs/chairsun16-s0 --range -1 1 --columns 9 --scale 1 --out docs/figures/chairsun16-s0  # c3 kept
