@@ -60,7 +60,10 @@ def main() -> int:
     if len(summaries) > 1 and len(recipes) == 1:
         cells = []
         for factor in factors:
-            values = np.array([own[factor][1] if factor in own else np.nan for *_, own in summaries])
+            if any(factor not in own for *_, own in summaries):
+                cells += ["", "– (a run has no code left)"]
+                continue
+            values = np.array([own[factor][1] for *_, own in summaries])
             cells += ["", f"{values.mean():.2f} ± {values.std(ddof=1):.2f}"]
         print("| mean ± std | | | " + " | ".join(cells) + " | |")
     return 0

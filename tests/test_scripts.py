@@ -372,7 +372,7 @@ def test_matching_gives_each_factor_its_own_code_where_the_best_codes_collide():
     # both factors score best on c1; taking the factors in turn would give azimuth c1 and width c2 (0.8 + 0.1),
     # the best one-to-one matching gives azimuth c2 and width c1 (0.7 + 0.9)
     assert summarize_factors.matched(table, ["azimuth", "width"]) == {"azimuth": ("c2", 0.7), "width": ("c1", 0.9)}
-    # with fewer codes than factors, the factor whose code would cost the most goes without
+    # with fewer codes than factors, the best matching leaves one factor (here style) without a code
     table = {"factors": ["style", "azimuth", "width"], "codes": ["c1", "c2"], "scores": [[0.1, 0.2], [0.8, 0.7], [0.9, 0.1]]}
     assert summarize_factors.matched(table, ["style", "azimuth", "width"]) == {"azimuth": ("c2", 0.7), "width": ("c1", 0.9)}
 
