@@ -13,9 +13,17 @@ reads G's images with supervised_ceiling.py's regressor and prints, for each fac
   quantile bins of the code, or over the categories of a categorical code). Shares near 1 on one
   code and near 0 elsewhere are a disentangled factor.
 
-With --split-by F (a continuous factor), the same shares again within the thirds of G's images by
-how far the reader puts F from the middle of its range, nearest first (a code that holds width on
-frontal faces but not on turned ones shows here).
+With --split-by F, the same shares again within the thirds of G's images by how far the reader
+puts F from the middle of its range, nearest first (a code that holds width on frontal faces but
+not on turned ones shows here); for a circular factor such as chairs3d's azimuth, by how side-on
+(the |sine| of its angle), front and back first.
+
+With --chain CODE:FACTOR, the three links between a code and the factor it should hold, each as
+|Spearman|, over all images and within the thirds of --split-by: G shows the factor on the code
+(the reader's factor on G's images against the code G was given), Q reads the code back from G's
+images, and Q's reading carries over to real images (against their true factor; the score
+`infogan evaluate` reports). A low last link beside high first two is Q failing to carry over; a
+low first link is G leaving the factor out of those views.
 
 With --moves C --across A (two interval codes), how each factor changes, in its own units, when
 C moves from -1 to +1 with everything else fixed, at five values of A: the mean change and the
@@ -27,6 +35,7 @@ The reader is trained once per dataset and kept in the --reader file.
 
     python scripts/generator_factors.py runs/faces4-noise10-s1 --reader runs/faces3d-reader.pt [--split-by azimuth]
     python scripts/generator_factors.py runs/chairs-cont2-parity1from2000-inv1-mirror-stretch-s1 --reader runs/chairs3d-reader.pt --moves c3 --across c2
+    python scripts/generator_factors.py runs/chairsun16-s0 --reader runs/chairs3d-reader.pt --chain c3:width --split-by azimuth
 """
 
 from __future__ import annotations
@@ -41,11 +50,12 @@ import torch
 from torch import nn
 
 from infogan.data import SOURCES, load_dataset, to_unit_range
-from infogan.metrics import evaluation_sample, rank_correlation
+from infogan.metrics import encode_dataset, evaluation_sample, rank_correlation
 from infogan.metrics.separation import generate_in_chunks
 from infogan.model import InfoGAN
 
-from supervised_ceiling import reader_network, regression_targets, train_reader  # scripts/ is on the path when a script runs
+from factor_profile import distance_from_middle  # scripts/ is on the path when a script runs
+from supervised_ceiling import reader_network, regression_targets, train_reader
 
 BINS = 10  # quantile bins of a continuous or angle code for its correlation ratio
 
@@ -113,7 +123,8 @@ def main() -> int:
     parser.add_argument("--draws", type=int, default=4, help="noise draws per code setting (default 4)")
     parser.add_argument("--n", type=int, default=3000, help="real test images read (default 3000)")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--split-by", help="also within thirds of G's images by this continuous factor's distance from its middle")
+    parser.add_argument("--split-by", help="also within thirds of G's images by this factor's distance from its middle (circular: how side-on)")
+    parser.add_argument("--chain", metavar="CODE:FACTOR", help="a continuous code and its factor: G shows it, Q reads G, Q reads real images")
     parser.add_argument("--moves", help="an interval code: print what moving it from -1 to +1 does to each factor")
     parser.add_argument("--across", help="with --moves: another interval code, held at -1, -0.5, 0, 0.5 and 1 in turn")
     args = parser.parse_args()
@@ -129,14 +140,19 @@ def main() -> int:
     if model.config.dataset not in ("sprites", "faces3d", "chairs3d"):
         parser.error(f"{args.run} trained on {model.config.dataset}, which has no factor values to train a reader on")
     reader, names = load_or_train_reader(Path(args.reader), model.config.dataset, args.reader_train, args.reader_epochs)
-    if args.split_by and args.split_by not in names:
-        parser.error(f"--split-by takes one of the continuous factors {', '.join(n for n in names if ' (' not in n)}")
+    test_set = load_dataset(model.config.dataset, "test")
+    read_factors = {f.name: f for f in test_set.factors if f.kind in ("continuous", "circular")}
+    if args.split_by and args.split_by not in read_factors:
+        parser.error(f"--split-by takes one of the factors {', '.join(read_factors)}")
     interval = [code.name for code in model.spec.codes if code.kind == "cont"]
+    chain_code, _, chain_factor = (args.chain or "").partition(":")
+    if args.chain and (chain_code not in interval or chain_factor not in names):
+        parser.error(f"--chain takes CODE:FACTOR, an interval code of this run ({', '.join(interval) or 'it has none'}) and a "
+                     f"continuous factor ({', '.join(n for n in names if ' (' not in n)}), not {args.chain!r}")
     for code in filter(None, (args.moves, args.across)):
         if code not in interval:
             parser.error(f"--moves and --across take interval codes of this run ({', '.join(interval) or 'it has none'}), not {code!r}")
 
-    test_set = load_dataset(model.config.dataset, "test")
     indices = evaluation_sample(test_set, args.n)
     _, truth = regression_targets(test_set.factors, test_set.factor_values(indices))
     on_real = read(reader, to_unit_range(test_set.images(indices)))
@@ -153,13 +169,12 @@ def main() -> int:
     print_shares(model, codes, on_fake, on_real, names, args.draws, accuracy=np.abs([rank_correlation(on_real[:, j], truth[:, j])
                                                                                   for j in range(len(names))]))
     if args.split_by:
-        column, factor = names.index(args.split_by), next(f for f in test_set.factors if f.name == args.split_by)
-        middle = (factor.low + factor.high) / 2
-        real_distance = np.abs(on_real[:, column] - middle)
+        factor = read_factors[args.split_by]
+        real_distance = reader_distance(on_real, names, factor)
         edges = np.quantile(real_distance, [1 / 3, 2 / 3])
         real_third = np.searchsorted(edges, real_distance)
         # whole code settings (by their draws' mean distance), so the noise's share still compares draws sharing their codes
-        setting_third = np.searchsorted(edges, np.abs(on_fake[:, column] - middle).reshape(-1, args.draws).mean(1))
+        setting_third = np.searchsorted(edges, reader_distance(on_fake, names, factor).reshape(-1, args.draws).mean(1))
         for third, label in enumerate(("nearest the middle", "middle", "furthest from the middle")):
             keep = np.repeat(setting_third == third, args.draws)
             print(f"\nthird of G's images {label} by {args.split_by} (the reader's reading; {keep.sum() // args.draws} code settings)")
@@ -170,7 +185,37 @@ def main() -> int:
                          names, args.draws)
     if args.moves:
         print_moves(model, reader, names, args.moves, args.across, args.groups, args.seed)
+    if args.chain:
+        column = names.index(chain_factor)
+        given, q_on_fake = codes[chain_code].numpy(), model.encode(images)[chain_code].numpy()
+        q_on_real = encode_dataset(model, test_set, indices)[chain_code]
+        rows = [("all", np.ones(len(given), bool), np.ones(len(indices), bool))]
+        if args.split_by:
+            factor = read_factors[args.split_by]
+            true_distance = distance_from_middle(test_set.factor_values(indices)[:, test_set.factors.index(factor)], factor)
+            edges = np.quantile(true_distance, [1 / 3, 2 / 3])
+            fake_third, real_third = (np.searchsorted(edges, distance) for distance in (reader_distance(on_fake, names, factor), true_distance))
+            rows += [(f"third {k + 1}", fake_third == k, real_third == k) for k in range(3)]
+        print(f"\n{chain_code} and {chain_factor}: |Spearman| of each link" + (f" (thirds by {args.split_by}, the reader's on G's images, "
+              "the truth on real ones; nearest the middle first)" if args.split_by else ""))
+        print(f"| images | G's images | G shows {chain_factor} | Q reads {chain_code} on G's images | real images | Q's {chain_code} on real {chain_factor} |")
+        print("|---|---|---|---|---|---|")
+        def link(a: np.ndarray, b: np.ndarray) -> str:
+            return f"{abs(rank_correlation(a, b)):.2f}" if len(a) >= 2 * BINS else "–"  # too few images to rank
+
+        for label, fake, real in rows:
+            print(f"| {label} | {fake.sum()} | {link(on_fake[fake, column], given[fake])} | {link(q_on_fake[fake], given[fake])} "
+                  f"| {real.sum()} | {link(q_on_real[real], truth[real, column])} |")
     return 0
+
+
+def reader_distance(readings: np.ndarray, names: list[str], factor) -> np.ndarray:
+    """How far from ``factor``'s middle the reader puts each image; for a circular factor, how
+    side-on (the |sine| of the angle its cosine and sine readings point to)."""
+    if factor.kind == "circular":
+        cosine, sine = readings[:, names.index(f"{factor.name} (cos)")], readings[:, names.index(f"{factor.name} (sin)")]
+        return np.abs(np.sin(np.arctan2(sine, cosine)))
+    return np.abs(readings[:, names.index(factor.name)] - (factor.low + factor.high) / 2)
 
 
 def print_moves(model, reader: nn.Module, names: list[str], moves: str, across: str, groups: int, seed: int) -> None:

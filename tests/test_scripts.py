@@ -211,6 +211,14 @@ def test_the_factor_reader_answers_in_the_factors_own_units():
     np.testing.assert_allclose(predicted.mean(0), values.mean(0), atol=3 * values.std(0).max())
 
 
+def test_the_readers_distance_of_a_circular_factor_is_how_side_on():
+    azimuth = next(f for f in load_dataset("chairs3d", "test").factors if f.name == "azimuth")
+    names = ["azimuth (cos)", "azimuth (sin)", "width"]
+    angles = np.radians([0.0, 90.0, 180.0, -90.0, 45.0])
+    readings = np.stack([2 * np.cos(angles), 2 * np.sin(angles), np.zeros(5)], axis=1)  # the reader's scale does not matter
+    np.testing.assert_allclose(generator_factors.reader_distance(readings, names, azimuth), [0, 1, 0, 1, np.sqrt(0.5)], atol=1e-9)
+
+
 def test_generator_factors_trains_a_reader_once_and_reads_a_faces_run(tmp_path, monkeypatch, capsys):
     from infogan.cli import main
 
@@ -247,7 +255,7 @@ def test_generator_factors_trains_a_reader_once_and_reads_a_faces_run(tmp_path, 
     monkeypatch.setattr(sys, "argv", [*argv, "--split-by", "identity"])
     with pytest.raises(SystemExit) as stop:
         generator_factors.main()
-    assert stop.value.code == 2 and "--split-by takes one of the continuous factors azimuth, elevation, lighting, width" in capsys.readouterr().err
+    assert stop.value.code == 2 and "--split-by takes one of the factors azimuth, elevation, lighting, width" in capsys.readouterr().err
     monkeypatch.setattr(sys, "argv", [*argv, "--moves", "c1", "--across", "c2"])
     assert generator_factors.main() == 0
     moves = capsys.readouterr().out.split("each factor's change when c1 moves from -1 to +1")[1].splitlines()
@@ -258,9 +266,25 @@ def test_generator_factors_trains_a_reader_once_and_reads_a_faces_run(tmp_path, 
         for cell in cells[1:]:
             mean, absolute = (float(part) for part in cell.replace("(", " ").replace(")", " ").split())
             assert abs(mean) <= absolute + 1e-9  # a mean's size never exceeds the mean absolute change
+    monkeypatch.setattr(sys, "argv", [*argv, "--chain", "c2:width", "--split-by", "lighting"])
+    assert generator_factors.main() == 0
+    chain = capsys.readouterr().out.split("c2 and width: |Spearman| of each link")[1].splitlines()
+    rows = [row.split("|")[1:-1] for row in chain[3:7]]
+    assert [row[0].strip() for row in rows] == ["all", "third 1", "third 2", "third 3"]
+    assert int(rows[0][1]) == 180 and sum(int(row[1]) for row in rows[1:]) == 180  # every G image in one third
+    assert int(rows[0][4]) == 100 and sum(int(row[4]) for row in rows[1:]) == 100
+    for row in rows:  # a third with too few images to rank says so
+        for count, cells in ((int(row[1]), row[2:4]), (int(row[4]), row[5:6])):
+            assert all(cell.strip() == "–" if count < 20 else 0 <= float(cell) <= 1 for cell in cells)
+    monkeypatch.setattr(sys, "argv", ["factor_profile.py", str(run), "--factor", "width", "--n", "100"])
+    assert factor_profile.main() == 0  # the last link over all images is the score factor_profile gives the code
+    profile = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("| c2 |"))
+    assert float(rows[0][5]) == pytest.approx(float(profile.split("|")[2]), abs=0.006)
     for flags, message in ((["--moves", "c1"], "--moves and --across go together"),
                            (["--moves", "c1", "--across", "c1"], "two different codes"),
-                           (["--moves", "c1", "--across", "c9"], "interval codes of this run (c1, c2), not 'c9'")):
+                           (["--moves", "c1", "--across", "c9"], "interval codes of this run (c1, c2), not 'c9'"),
+                           (["--chain", "c2"], "--chain takes CODE:FACTOR, an interval code of this run (c1, c2) and a continuous "
+                                               "factor (azimuth, elevation, lighting, width), not 'c2'")):
         monkeypatch.setattr(sys, "argv", [*argv, *flags])
         with pytest.raises(SystemExit) as stop:
             generator_factors.main()
