@@ -171,6 +171,22 @@ def test_refit_encoder_prints_q_and_the_refitted_encoders_tables_on_the_same_ima
     assert len(rows) == 3
     own_codes = [row.split("|")[-2].split()[0] for row in rows]
     assert all(code in ("c1", "c2", "c3", "c4") for code in own_codes)
+    monkeypatch.setattr(sys, "argv", [*argv, "--steps", "2", "--split-by", "azimuth"])
+    assert refit_encoder.main() == 0
+    split = capsys.readouterr().out
+    assert split.count("| factor | own code | within thirds of |azimuth - middle| (nearest the middle first): first | second | last |") == 2
+    q_part = split.split("refitted encoder after")[0]
+    q_table, q_thirds = q_part.split("| factor | own code |")
+    q_rows = {line.split("|")[1].strip(): line for line in q_thirds.splitlines() if line.startswith("| ") and "---" not in line}
+    assert sorted(q_rows) == ["azimuth", "elevation", "lighting", "width"]  # every faces3d factor is continuous
+    for name, line in q_rows.items():  # each factor's own code, as the table above it names it
+        own = next(row for row in q_table.splitlines() if row.startswith(f"| {name} |")).split("|")[-2].split()[0]
+        cells = line.split("|")[1:-1]
+        assert cells[1].strip() == own and all(0 <= float(cell) <= 1 for cell in cells[2:])
+    monkeypatch.setattr(sys, "argv", [*argv, "--split-by", "colour"])
+    with pytest.raises(SystemExit) as stop:
+        refit_encoder.main()
+    assert stop.value.code == 2 and "--split-by takes a factor of faces3d (azimuth, elevation, lighting, width, identity), not 'colour'" in capsys.readouterr().err
 
 
 def test_correlation_ratio_is_the_share_of_variance_explained_by_the_group_means():
