@@ -6,7 +6,9 @@ scatter around that mean (low: the code follows the factor only over part of its
 |Spearman| with the factor's distance from the middle of its range (high: the code says how far
 from the middle, not which side). Then each code's mean per bin; with --split-by F, each code's
 |Spearman| and its mean within the thirds of |F - middle of its range| (a mean that shifts from
-third to third pulls the score over all images below the score within each). Each angle code gets
+third to third pulls the score over all images below the score within each), and its |Spearman|
+with F's distance itself within each third (high: within that third the code follows how far F is
+from its middle, as chairs3d's width code follows how side-on a chair is). Each angle code gets
 its circular mean per bin and the length of its mean resultant (1: every reading in the bin agrees;
 the same mean in bins on either side of a view shows a code that folds there). With --within F (a
 discrete factor such as faces3d's identity), each code's |Spearman| after its mean within each
@@ -120,6 +122,11 @@ def main() -> int:
         print("|---|---|---|---|")
         for name, estimate in codes.items():
             print(f"| {name} | " + " | ".join(f"{estimate[keep].mean():+.2f}" for keep in thirds) + " |")
+        split_distance = distance_from_middle(all_values[:, column], dataset.factors[column])
+        print(f"\n| code | abs Spearman with {distance_label(args.split_by, dataset.factors[column]).split(' (')[0]} within the same thirds: first | second | last |")
+        print("|---|---|---|---|")
+        for name, estimate in codes.items():
+            print(f"| {name} | " + " | ".join(f"{abs(rank_correlation(estimate[keep], split_distance[keep])):.2f}" for keep in thirds) + " |")
     if args.within:
         groups = all_values[:, names.index(args.within)]
         print(f"\n| code | {args.factor} | with its mean within each {args.within} taken away |")

@@ -97,6 +97,9 @@ def test_factor_profile_scores_a_faces_run_within_identities(tmp_path, monkeypat
         third_means = [float(cell) for cell in next(row for row in thirds.splitlines() if row.startswith(f"| {code} ")).split("|")[2:5]]
         # equal-count bins and thirds: both sets of means average to the code's mean over all images
         assert np.mean(third_means) == pytest.approx(np.mean(bin_means), abs=0.02)
+    distance_table = out.split("| code | abs Spearman with |azimuth - middle| within the same thirds: first | second | last |")[1]
+    rows = [row.split("|")[1:-1] for row in distance_table.strip().splitlines()[1:3]]
+    assert [row[0].strip() for row in rows] == ["c1", "c2"] and all(0 <= float(cell) <= 1 for row in rows for cell in row[1:])
 
 
 def test_code_robustness_reports_how_much_the_noise_changes_the_images(tmp_path, quick_config, monkeypatch, capsys):
