@@ -25,6 +25,12 @@ images, and Q's reading carries over to real images (against their true factor; 
 `infogan evaluate` reports). A low last link beside high first two is Q failing to carry over; a
 low first link is G leaving the factor out of those views.
 
+With --sweep CODE, each factor as the reader sees it in G's images with CODE held at each of 24
+angles (an angle code, every 15 degrees) or 9 values from -1 to 1 (an interval code), the rest
+drawn: a circular factor's circular mean and mean resultant length (1: every image agrees), a
+continuous one's mean. A code that turns the object as the data turns shows a mean that moves in
+step with it.
+
 With --moves C --across A (two interval codes), how each factor changes, in its own units, when
 C moves from -1 to +1 with everything else fixed, at five values of A: the mean change and the
 mean absolute change over the code settings. A mean absolute change well above the mean's size is
@@ -36,6 +42,7 @@ The reader is trained once per dataset and kept in the --reader file.
     python scripts/generator_factors.py runs/faces4-noise10-s1 --reader runs/faces3d-reader.pt [--split-by azimuth]
     python scripts/generator_factors.py runs/chairs-cont2-parity1from2000-inv1-mirror-stretch-s1 --reader runs/chairs3d-reader.pt --moves c3 --across c2
     python scripts/generator_factors.py runs/chairsun16-s0 --reader runs/chairs3d-reader.pt --chain c3:width --split-by azimuth
+    python scripts/generator_factors.py runs/chairsun16-s0 --reader runs/chairs3d-reader.pt --sweep c2
 """
 
 from __future__ import annotations
@@ -125,6 +132,7 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--split-by", help="also within thirds of G's images by this factor's distance from its middle (circular: how side-on)")
     parser.add_argument("--chain", metavar="CODE:FACTOR", help="a continuous code and its factor: G shows it, Q reads G, Q reads real images")
+    parser.add_argument("--sweep", metavar="CODE", help="an angle or interval code: each factor in G's images at values across its range")
     parser.add_argument("--moves", help="an interval code: print what moving it from -1 to +1 does to each factor")
     parser.add_argument("--across", help="with --moves: another interval code, held at -1, -0.5, 0, 0.5 and 1 in turn")
     args = parser.parse_args()
@@ -149,6 +157,9 @@ def main() -> int:
     if args.chain and (chain_code not in interval or chain_factor not in names):
         parser.error(f"--chain takes CODE:FACTOR, an interval code of this run ({', '.join(interval) or 'it has none'}) and a "
                      f"continuous factor ({', '.join(n for n in names if ' (' not in n)}), not {args.chain!r}")
+    swept = [code.name for code in model.spec.codes if code.kind in ("cont", "circ")]
+    if args.sweep and args.sweep not in swept:
+        parser.error(f"--sweep takes an angle or interval code of this run ({', '.join(swept) or 'it has none'}), not {args.sweep!r}")
     for code in filter(None, (args.moves, args.across)):
         if code not in interval:
             parser.error(f"--moves and --across take interval codes of this run ({', '.join(interval) or 'it has none'}), not {code!r}")
@@ -185,6 +196,8 @@ def main() -> int:
                          names, args.draws)
     if args.moves:
         print_moves(model, reader, names, args.moves, args.across, args.groups, args.seed)
+    if args.sweep:
+        print_sweep(model, reader, names, read_factors, args.sweep, args.groups, args.seed)
     if args.chain:
         column = names.index(chain_factor)
         given, q_on_fake = codes[chain_code].numpy(), model.encode(images)[chain_code].numpy()
@@ -207,6 +220,31 @@ def main() -> int:
             print(f"| {label} | {fake.sum()} | {link(on_fake[fake, column], given[fake])} | {link(q_on_fake[fake], given[fake])} "
                   f"| {real.sum()} | {link(q_on_real[real], truth[real, column])} |")
     return 0
+
+
+def print_sweep(model, reader: nn.Module, names: list[str], factors: dict, code: str, groups: int, seed: int) -> None:
+    """Each factor in G's images, as the reader sees it, with ``code`` held at values across its
+    range (the same ``groups`` draws of the rest at every value)."""
+    angle = model.spec.by_name[code].kind == "circ"
+    values = np.radians(np.arange(-180, 180, 15)) if angle else np.linspace(-1, 1, 9)
+    circular = [f for f in factors.values() if f.kind == "circular"]
+    continuous = [f for f in factors.values() if f.kind == "continuous"]
+    print(f"\neach factor in G's images with {code} held at each value ({groups} draws of the rest): circular mean in degrees "
+          "(mean resultant length), or mean")
+    print(f"| {code} | " + " | ".join(f.name for f in circular + continuous) + " |")
+    print("|---|" + "---|" * (len(circular) + len(continuous)))
+    for value in values:
+        noise, codes = model.latents(groups, {code: float(value)}, seed=seed)
+        with torch.no_grad():
+            readings = read(reader, generate_in_chunks(model, noise, codes, chunk=500))
+        cells = []
+        for factor in circular:
+            resultant = np.exp(1j * np.arctan2(readings[:, names.index(f"{factor.name} (sin)")],
+                                               readings[:, names.index(f"{factor.name} (cos)")])).mean()
+            cells.append(f"{np.degrees(np.angle(resultant)):+.0f} ({np.abs(resultant):.2f})")
+        cells += [f"{readings[:, names.index(f.name)].mean():.3f}" for f in continuous]
+        print(f"| {np.degrees(value):+.0f}° | " if angle else f"| {value:+.2f} | ", end="")
+        print(" | ".join(cells) + " |")
 
 
 def reader_distance(readings: np.ndarray, names: list[str], factor) -> np.ndarray:

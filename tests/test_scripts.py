@@ -60,7 +60,7 @@ def test_circular_bin_means_agree_within_a_bin_and_cancel_across_opposite_readin
     np.testing.assert_allclose(lengths, [math.cos(3.0 - math.pi), 1.0, 0.0], atol=1e-12)
 
 
-def test_factor_profile_gives_an_angle_codes_circular_means_per_bin(tmp_path, monkeypatch, capsys):
+def test_an_angle_code_through_factor_profile_and_generator_factors(tmp_path, monkeypatch, capsys):
     from infogan.cli import main
 
     run = tmp_path / "run"
@@ -73,6 +73,26 @@ def test_factor_profile_gives_an_angle_codes_circular_means_per_bin(tmp_path, mo
     rows = [row.split("|") for row in table.strip().splitlines()[1:5]]
     assert len(rows) == 4 and all(-180 <= float(row[2]) <= 180 and 0 <= float(row[3]) <= 1 for row in rows)
     assert "| c3 |" in out and "| c2 |" not in out  # the angle code is left out of the interval codes' tables
+    # generator_factors: the reader's azimuth along the angle code, and the width code's links by view
+    argv = ["generator_factors.py", str(run), "--reader", str(tmp_path / "chairs3d.pt"), "--reader-train", "128", "--reader-epochs", "1",
+            "--groups", "12", "--draws", "2", "--n", "90"]
+    monkeypatch.setattr(sys, "argv", [*argv, "--sweep", "c2", "--chain", "c3:width", "--split-by", "azimuth"])
+    assert generator_factors.main() == 0
+    out = capsys.readouterr().out
+    sweep = out.split("each factor in G's images with c2 held at each value")[1].split("\n\n")[0].splitlines()
+    assert sweep[1] == "| c2 | azimuth | width |"
+    rows = [row.split("|")[1:-1] for row in sweep[3:]]
+    assert [row[0].strip() for row in rows] == [f"{angle:+d}°" for angle in range(-180, 180, 15)]
+    for _, azimuth, width in rows:
+        mean, length = azimuth.replace("(", " ").replace(")", " ").split()
+        assert -180 <= float(mean) <= 180 and 0 <= float(length) <= 1 + 1e-9 and np.isfinite(float(width))
+    chain = out.split("c3 and width: |Spearman| of each link (thirds by azimuth")[1].splitlines()
+    assert [row.split("|")[1].strip() for row in chain[3:7]] == ["all", "third 1", "third 2", "third 3"]
+    assert sum(int(row.split("|")[2]) for row in chain[4:7]) == 24 and sum(int(row.split("|")[5]) for row in chain[4:7]) == 90
+    monkeypatch.setattr(sys, "argv", [*argv, "--sweep", "c1"])
+    with pytest.raises(SystemExit) as stop:
+        generator_factors.main()
+    assert stop.value.code == 2 and "--sweep takes an angle or interval code of this run (c2, c3), not 'c1'" in capsys.readouterr().err
 
 
 def test_factor_profile_scores_a_faces_run_within_identities(tmp_path, monkeypatch, capsys):
@@ -261,9 +281,10 @@ def test_generator_factors_trains_a_reader_once_and_reads_a_faces_run(tmp_path, 
         accuracy, spread, *shares = (float(cell) for cell in line.split("|")[2:-1])
         assert 0 <= accuracy <= 1 and spread >= 0 and all(0 <= share <= 1 for share in shares)
     assert first.split("reader:")[1].splitlines()[1:] == second.split("reader:")[1].splitlines()[1:]  # same reader, same table
-    monkeypatch.setattr(sys, "argv", [*argv, "--split-by", "azimuth"])
+    monkeypatch.setattr(sys, "argv", [*argv, "--split-by", "azimuth", "--chain", "c2:width"])
     assert generator_factors.main() == 0
     split = capsys.readouterr().out
+    chain = split.split("c2 and width: |Spearman| of each link")[1].splitlines()
     assert split.startswith(second)  # the whole-run table first, unchanged
     thirds = split.split("\nthird of G's images ")[1:]
     settings = [int(third.split("; ")[1].split(" code settings")[0]) for third in thirds]
@@ -285,9 +306,6 @@ def test_generator_factors_trains_a_reader_once_and_reads_a_faces_run(tmp_path, 
         for cell in cells[1:]:
             mean, absolute = (float(part) for part in cell.replace("(", " ").replace(")", " ").split())
             assert abs(mean) <= absolute + 1e-9  # a mean's size never exceeds the mean absolute change
-    monkeypatch.setattr(sys, "argv", [*argv, "--chain", "c2:width", "--split-by", "lighting"])
-    assert generator_factors.main() == 0
-    chain = capsys.readouterr().out.split("c2 and width: |Spearman| of each link")[1].splitlines()
     rows = [row.split("|")[1:-1] for row in chain[3:7]]
     assert [row[0].strip() for row in rows] == ["all", "third 1", "third 2", "third 3"]
     assert int(rows[0][1]) == 180 and sum(int(row[1]) for row in rows[1:]) == 180  # every G image in one third
