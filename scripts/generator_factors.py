@@ -61,7 +61,7 @@ from infogan.metrics import encode_dataset, evaluation_sample, rank_correlation
 from infogan.metrics.separation import generate_in_chunks
 from infogan.model import InfoGAN
 
-from factor_profile import distance_from_middle  # scripts/ is on the path when a script runs
+from factor_profile import distance_from_middle, distance_label  # scripts/ is on the path when a script runs
 from supervised_ceiling import reader_network, regression_targets, train_reader
 
 BINS = 10  # quantile bins of a continuous or angle code for its correlation ratio
@@ -209,8 +209,8 @@ def main() -> int:
             edges = np.quantile(true_distance, [1 / 3, 2 / 3])
             fake_third, real_third = (np.searchsorted(edges, distance) for distance in (reader_distance(on_fake, names, factor), true_distance))
             rows += [(f"third {k + 1}", fake_third == k, real_third == k) for k in range(3)]
-        print(f"\n{chain_code} and {chain_factor}: |Spearman| of each link" + (f" (thirds by {args.split_by}, the reader's on G's images, "
-              "the truth on real ones; nearest the middle first)" if args.split_by else ""))
+        print(f"\n{chain_code} and {chain_factor}: |Spearman| of each link" + (f" (thirds of {distance_label(args.split_by, read_factors[args.split_by])}: "
+              "the reader's on G's images, the truth on real ones)" if args.split_by else ""))
         print(f"| images | G's images | G shows {chain_factor} | Q reads {chain_code} on G's images | real images | Q's {chain_code} on real {chain_factor} |")
         print("|---|---|---|---|---|---|")
         def link(a: np.ndarray, b: np.ndarray) -> str:

@@ -86,7 +86,7 @@ def test_an_angle_code_through_factor_profile_and_generator_factors(tmp_path, mo
     for _, azimuth, width in rows:
         mean, length = azimuth.replace("(", " ").replace(")", " ").split()
         assert -180 <= float(mean) <= 180 and 0 <= float(length) <= 1 + 1e-9 and np.isfinite(float(width))
-    chain = out.split("c3 and width: |Spearman| of each link (thirds by azimuth")[1].splitlines()
+    chain = out.split("c3 and width: |Spearman| of each link (thirds of |sin azimuth| (front and back first): the reader's")[1].splitlines()
     assert [row.split("|")[1].strip() for row in chain[3:7]] == ["all", "third 1", "third 2", "third 3"]
     assert sum(int(row.split("|")[2]) for row in chain[4:7]) == 24 and sum(int(row.split("|")[5]) for row in chain[4:7]) == 90
     monkeypatch.setattr(sys, "argv", [*argv, "--sweep", "c1"])
