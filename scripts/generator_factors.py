@@ -199,27 +199,36 @@ def main() -> int:
     if args.sweep:
         print_sweep(model, reader, names, read_factors, args.sweep, args.groups, args.seed)
     if args.chain:
-        column = names.index(chain_factor)
-        given, q_on_fake = codes[chain_code].numpy(), model.encode(images)[chain_code].numpy()
-        q_on_real = encode_dataset(model, test_set, indices)[chain_code]
-        rows = [("all", np.ones(len(given), bool), np.ones(len(indices), bool))]
-        if args.split_by:
-            factor = read_factors[args.split_by]
-            true_distance = distance_from_middle(test_set.factor_values(indices)[:, test_set.factors.index(factor)], factor)
-            edges = np.quantile(true_distance, [1 / 3, 2 / 3])
-            fake_third, real_third = (np.searchsorted(edges, distance) for distance in (reader_distance(on_fake, names, factor), true_distance))
-            rows += [(f"third {k + 1}", fake_third == k, real_third == k) for k in range(3)]
-        print(f"\n{chain_code} and {chain_factor}: |Spearman| of each link" + (f" (thirds of {distance_label(args.split_by, read_factors[args.split_by])}: "
-              "the reader's on G's images, the truth on real ones)" if args.split_by else ""))
-        print(f"| images | G's images | G shows {chain_factor} | Q reads {chain_code} on G's images | real images | Q's {chain_code} on real {chain_factor} |")
-        print("|---|---|---|---|---|---|")
-        def link(a: np.ndarray, b: np.ndarray) -> str:
-            return f"{abs(rank_correlation(a, b)):.2f}" if len(a) >= 2 * BINS else "–"  # too few images to rank
-
-        for label, fake, real in rows:
-            print(f"| {label} | {fake.sum()} | {link(on_fake[fake, column], given[fake])} | {link(q_on_fake[fake], given[fake])} "
-                  f"| {real.sum()} | {link(q_on_real[real], truth[real, column])} |")
+        print_chain(model, images, codes[chain_code].numpy(), on_fake, test_set, indices, truth, names, chain_code, chain_factor,
+                    read_factors.get(args.split_by))
     return 0
+
+
+def print_chain(model, images: torch.Tensor, given: np.ndarray, on_fake: np.ndarray, test_set, indices: np.ndarray,
+                truth: np.ndarray, names: list[str], code: str, factor_name: str, split=None) -> None:
+    """The three links between ``code`` and the factor it should hold, over all images and, with
+    ``split`` (a factor), within its thirds: G's images by the reader's reading, real ones by the truth."""
+    column = names.index(factor_name)
+    q_on_fake = model.encode(images)[code].numpy()
+    q_on_real = encode_dataset(model, test_set, indices)[code]
+    rows = [("all", np.ones(len(given), bool), np.ones(len(indices), bool))]
+    if split is not None:
+        true_distance = distance_from_middle(test_set.factor_values(indices)[:, test_set.factors.index(split)], split)
+        edges = np.quantile(true_distance, [1 / 3, 2 / 3])
+        fake_third, real_third = (np.searchsorted(edges, distance) for distance in (reader_distance(on_fake, names, split), true_distance))
+        rows += [(f"third {k + 1}", fake_third == k, real_third == k) for k in range(3)]
+    print(f"\n{code} and {factor_name}: |Spearman| of each link" + (f" (thirds of {distance_label(split.name, split)}: "
+          "the reader's on G's images, the truth on real ones)" if split is not None else ""))
+    print(f"| images | G's images | G shows {factor_name} | Q reads {code} on G's images | real images | Q's {code} on real {factor_name} |")
+    print("|---|---|---|---|---|---|")
+    for label, fake, real in rows:
+        print(f"| {label} | {fake.sum()} | {link(on_fake[fake, column], given[fake])} | {link(q_on_fake[fake], given[fake])} "
+              f"| {real.sum()} | {link(q_on_real[real], truth[real, column])} |")
+
+
+def link(a: np.ndarray, b: np.ndarray) -> str:
+    """|Spearman| of two readings, or a dash where too few images are left to rank."""
+    return f"{abs(rank_correlation(a, b)):.2f}" if len(a) >= 2 * BINS else "–"
 
 
 def print_sweep(model, reader: nn.Module, names: list[str], factors: dict, code: str, groups: int, seed: int) -> None:
