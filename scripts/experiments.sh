@@ -490,3 +490,22 @@ for run in chairsun-s0 chairsun16-s0 chairsun16t-s0; do
 done
 "$BIN" traverse runs/chairsun16-s0 --range -3.1416 3.1416 --columns 9 --scale 1 --out docs/figures/chairsun16-s0  # c2 kept
 "$BIN" traverse runs/chairsun16-s0 --range -1 1 --columns 9 --scale 1 --out docs/figures/chairsun16-s0  # c3 kept
+
+# session 24 (docs/experiments.md, "chairs3d: G turns and widens its chairs as the data does"). chairsun16-s1 resumed
+# from session 23's 1,925 updates; each run stopped with SIGTERM at the update given (chairsun16-s2 to free its core).
+{
+  echo "run chairsun16-s1 ${CHAIRS_UNSTYLED[*]} --network chairs-volume16-unstyled --codes cat:12,yaw:-180:180,stretch:0.7:1.3 --seed 1 --steps 13648"
+  echo "run chairsun16-s2 ${CHAIRS_UNSTYLED[*]} --network chairs-volume16-unstyled --codes cat:12,yaw:-180:180,stretch:0.7:1.3 --seed 2 --steps 475"
+  echo "run chairsun16t-noinfod-s0 ${CHAIRS_UNSTYLED[*]} --network chairs-volume16-unstyled --volume-tilt 22 --no-info-in-d --codes cat:12,yaw:-180:180,stretch:0.7:1.3 --seed 0 --steps 6825"
+  echo "continue_run chairsun16t-s0 chairsun16t-in01-s0 --instance-noise 0.1 --steps 7116"
+} | xargs -P "$JOBS" -I{} bash -c {}
+"$PY" scripts/summarize_factors.py runs/chairsun16-s1 runs/chairsun16t-noinfod-s0 runs/chairsun16t-in01-s0 --factors style,azimuth,width
+for run in chairsun16-s0 chairsun16t-s0; do  # the reader is trained on the first call (20,000 chairs, 3 epochs) and kept
+  "$PY" scripts/generator_factors.py "runs/$run" --reader runs/chairs3d-reader.pt --chain c3:width --split-by azimuth
+  "$PY" scripts/generator_factors.py "runs/$run" --reader runs/chairs3d-reader.pt --sweep c2 --groups 200 --draws 2
+done
+"$PY" scripts/code_robustness.py runs/chairsun16t-s0 --n 500
+for run in chairsun16-s0 chairsun16t-s0 chairsun16t-in01-s0 chairsun16-s1 chairsun16t-noinfod-s0; do
+  "$PY" scripts/factor_profile.py "runs/$run" --factor width --split-by azimuth
+done
+"$PY" scripts/refit_encoder.py runs/chairsun16t-s0 --steps 3000 --report-every 1000 --split-by azimuth
