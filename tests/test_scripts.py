@@ -284,7 +284,6 @@ def test_generator_factors_trains_a_reader_once_and_reads_a_faces_run(tmp_path, 
     monkeypatch.setattr(sys, "argv", [*argv, "--split-by", "azimuth", "--chain", "c2:width"])
     assert generator_factors.main() == 0
     split = capsys.readouterr().out
-    chain = split.split("c2 and width: |Spearman| of each link")[1].splitlines()
     assert split.startswith(second)  # the whole-run table first, unchanged
     thirds = split.split("\nthird of G's images ")[1:]
     settings = [int(third.split("; ")[1].split(" code settings")[0]) for third in thirds]
@@ -292,6 +291,18 @@ def test_generator_factors_trains_a_reader_once_and_reads_a_faces_run(tmp_path, 
     for count, third in zip(settings, thirds):
         table = "| factor | spread G / real | noise | c1 | c2 |" in third
         assert table == (count >= 20) and ("too few code settings" in third) == (count < 20)
+    chain = split.split("c2 and width: |Spearman| of each link")[1].splitlines()
+    rows = [row.split("|")[1:-1] for row in chain[3:7]]
+    assert [row[0].strip() for row in rows] == ["all", "third 1", "third 2", "third 3"]
+    assert int(rows[0][1]) == 180 and sum(int(row[1]) for row in rows[1:]) == 180  # every G image in one third
+    assert int(rows[0][4]) == 100 and sum(int(row[4]) for row in rows[1:]) == 100
+    for row in rows:  # a third with too few images to rank says so
+        for count, cells in ((int(row[1]), row[2:4]), (int(row[4]), row[5:6])):
+            assert all(cell.strip() == "–" if count < 20 else 0 <= float(cell) <= 1 for cell in cells)
+    monkeypatch.setattr(sys, "argv", ["factor_profile.py", str(run), "--factor", "width", "--n", "100"])
+    assert factor_profile.main() == 0  # the last link over all images is the score factor_profile gives the code
+    profile = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("| c2 |"))
+    assert float(rows[0][5]) == pytest.approx(float(profile.split("|")[2]), abs=0.006)
     monkeypatch.setattr(sys, "argv", [*argv, "--split-by", "identity"])
     with pytest.raises(SystemExit) as stop:
         generator_factors.main()
@@ -306,17 +317,6 @@ def test_generator_factors_trains_a_reader_once_and_reads_a_faces_run(tmp_path, 
         for cell in cells[1:]:
             mean, absolute = (float(part) for part in cell.replace("(", " ").replace(")", " ").split())
             assert abs(mean) <= absolute + 1e-9  # a mean's size never exceeds the mean absolute change
-    rows = [row.split("|")[1:-1] for row in chain[3:7]]
-    assert [row[0].strip() for row in rows] == ["all", "third 1", "third 2", "third 3"]
-    assert int(rows[0][1]) == 180 and sum(int(row[1]) for row in rows[1:]) == 180  # every G image in one third
-    assert int(rows[0][4]) == 100 and sum(int(row[4]) for row in rows[1:]) == 100
-    for row in rows:  # a third with too few images to rank says so
-        for count, cells in ((int(row[1]), row[2:4]), (int(row[4]), row[5:6])):
-            assert all(cell.strip() == "–" if count < 20 else 0 <= float(cell) <= 1 for cell in cells)
-    monkeypatch.setattr(sys, "argv", ["factor_profile.py", str(run), "--factor", "width", "--n", "100"])
-    assert factor_profile.main() == 0  # the last link over all images is the score factor_profile gives the code
-    profile = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("| c2 |"))
-    assert float(rows[0][5]) == pytest.approx(float(profile.split("|")[2]), abs=0.006)
     for flags, message in ((["--moves", "c1"], "--moves and --across go together"),
                            (["--moves", "c1", "--across", "c1"], "two different codes"),
                            (["--moves", "c1", "--across", "c9"], "interval codes of this run (c1, c2), not 'c9'"),
