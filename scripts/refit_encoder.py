@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import time
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -35,10 +36,8 @@ from factor_profile import distance_label, distance_thirds  # scripts/ is on the
 from summarize_factors import matched
 
 
-def print_table(title: str, table: dict, factors: list[str], split=None) -> None:
-    """The factor x code table with each factor's own code; with ``split`` (the dataset, the
-    factor values, the estimates and the factor to split by), each continuous factor's score on
-    its own code within the thirds of that factor's distance from its middle."""
+def print_table(title: str, table: dict, factors: list[str]) -> dict[str, tuple[str, float]]:
+    """The factor x code table with each factor's own code (returned, as ``matched`` gives it)."""
     own = matched(table, factors)
     print(f"\n{title}\n| factor | " + " | ".join(table["codes"]) + " | own code |")
     print("|---|" + "---|" * (len(table["codes"]) + 1))
@@ -46,9 +45,11 @@ def print_table(title: str, table: dict, factors: list[str], split=None) -> None
         row = table["scores"][table["factors"].index(name)]
         cell = f"{own[name][0]} {own[name][1]:.2f}" if name in own else "– (no code left)"
         print(f"| {name} | " + " | ".join(f"{score:.2f}" for score in row) + f" | {cell} |")
-    if split is None:
-        return
-    dataset, values, estimates, split_by = split
+    return own
+
+
+def print_thirds(own: dict, estimates: dict[str, np.ndarray], dataset, values: np.ndarray, split_by: str) -> None:
+    """Each continuous factor's score on its own code within the thirds of ``split_by``'s distance from its middle."""
     names = [factor.name for factor in dataset.factors]
     column = names.index(split_by)
     thirds = distance_thirds(values[:, column], dataset.factors[column])
@@ -88,9 +89,10 @@ def main() -> int:
     kinds = dict.fromkeys(continuous, "cont")
     q_estimates = model.encode(real)
     q_codes = {name: q_estimates[name].numpy() for name in continuous}
-    split = (lambda estimates: (dataset, values, estimates, args.split_by)) if args.split_by else (lambda estimates: None)
-    print_table(f"Q of {args.run} (update {model.step}), {args.n} test images", factor_code_table(q_codes, kinds, list(dataset.factors), values),
-                factors, split(q_codes))
+    own = print_table(f"Q of {args.run} (update {model.step}), {args.n} test images",
+                      factor_code_table(q_codes, kinds, list(dataset.factors), values), factors)
+    if args.split_by:
+        print_thirds(own, q_codes, dataset, values, args.split_by)
 
     trunk, features = discriminator_trunk(architecture(model.network), model.image_shape[0], model.config.leaky_slope)
     encoder = nn.Sequential(trunk, nn.Linear(features, len(continuous)))
@@ -113,7 +115,9 @@ def main() -> int:
             estimates = {name: read[:, j] for j, name in enumerate(continuous)}
             table = factor_code_table(estimates, kinds, list(dataset.factors), values)
             seconds = time.perf_counter() - started
-            print_table(f"refitted encoder after {step} updates ({seconds:.0f} s, last loss {loss.item():.4f})", table, factors, split(estimates))
+            own = print_table(f"refitted encoder after {step} updates ({seconds:.0f} s, last loss {loss.item():.4f})", table, factors)
+            if args.split_by:
+                print_thirds(own, estimates, dataset, values, args.split_by)
     return 0
 
 
