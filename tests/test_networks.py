@@ -229,6 +229,13 @@ HAND_COUNTS = {
                                  + conv(64, 32, False) + bn(32) + conv(32, 1, True),
                                  conv(1, 32, True) + conv(32, 32, True) + conv(32, 64, True) + conv(64, 64, True)
                                  + fc(4 * 4 * 64, 128, True) + fc(128, 1, True) + fc(128, 128, True) + fc(128, 16, True)),
+    # chairs-volume16-unstyled-d256: G as chairs-volume16-unstyled; D's channels 32, 64, 128, 256 and its FC 256 wide
+    "chairs-volume16-unstyled-d256": ("cat:12,yaw:-180:180,stretch:0.7:1.3", 5,
+                                      fc(17, 128, False) + bn(128) + fc(128, 64 * 4 ** 3, False) + bn(64 * 4 ** 3)
+                                      + conv3d(64, 32, 4) + bn(32) + conv3d(32, 16, 4) + bn(16) + 16 * 64 + bn(64) + 1 + 1
+                                      + conv(64, 32, False) + bn(32) + conv(32, 1, True),
+                                      conv(1, 32, True) + conv(32, 64, True) + conv(64, 128, True) + conv(128, 256, True)
+                                      + fc(4 * 4 * 256, 256, True) + fc(256, 1, True) + fc(256, 128, True) + fc(128, 16, True)),
 }
 
 
@@ -478,7 +485,7 @@ def test_a_mirrored_volume_is_symmetric_across_the_object_s_x_before_the_turn():
 
 
 def test_pose_codes_on_a_network_without_a_volume_are_refused_naming_the_volume_networks():
-    with pytest.raises(NetworkError, match="faces-volume, faces-volume-unstyled, chairs-volume, chairs-volume-unstyled or chairs-volume16-unstyled"):
+    with pytest.raises(NetworkError, match="faces-volume, faces-volume-unstyled, chairs-volume, chairs-volume-unstyled, chairs-volume16-unstyled or chairs-volume16-unstyled-d256"):
         make_generator(LatentSpec.parse("yaw:-30:30,cont:1", noise=2), "faces")
 
 

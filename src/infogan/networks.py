@@ -20,7 +20,9 @@ keep the ``faces`` and ``sprites`` discriminators and give G a 3D bias after Hol
 frame, stretches it along a learned axis by a stretch code (``stretch:LOW:HIGH``), turns it
 rigidly by its pose codes (``yaw:LOW:HIGH``, ``pitch:LOW:HIGH``), shades it by a light code
 (``light:LOW:HIGH``) and composites each pixel's line of sight. A code that widens the object in
-the volume widens it in every view, as the rendered factor does.
+the volume widens it in every view, as the rendered factor does. ``chairs-volume16-unstyled-d256``
+pairs the 16^3 volume with a D twice as wide at each layer: Q shares D's trunk, and the sprites
+trunk was too narrow for Q to read a chair's width from a side view of a real chair.
 """
 
 from __future__ import annotations
@@ -148,6 +150,10 @@ ARCHITECTURES = {
         Architecture("chairs-volume16-unstyled", (1, 64, 64), (128,), (64, 16, 16), ((32, 2, True),), "sigmoid",
                      ((32, 2, False), (32, 2, False), (64, 2, False), (64, 2, False)), 128,
                      "as chairs-volume-unstyled, but a 16^3 volume (HoloGAN's size): thin parts such as legs fit its voxels",
+                     "spectral", Volume(64, 4, (32, 16), style=False)),
+        Architecture("chairs-volume16-unstyled-d256", (1, 64, 64), (128,), (64, 16, 16), ((32, 2, True),), "sigmoid",
+                     ((32, 2, False), (64, 2, False), (128, 2, False), (256, 2, False)), 256,
+                     "as chairs-volume16-unstyled, but D's channels double at each layer (to 256) and its FC is 256 wide",
                      "spectral", Volume(64, 4, (32, 16), style=False)),
     )
 }
