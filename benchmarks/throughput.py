@@ -254,7 +254,7 @@ def every_network(batch: int, steps: int, device: str, threads: int, only: list[
             if dataset in ("faces3d", "chairs3d", "sprites"):
                 row["rendered_per_s"] = rendered_per_s(dataset, batch)
             results[network] = row
-            print(f"{network:<25}{preset:<17}{dataset:<10}{speed:>10.1f}" + (f"{row['rendered_per_s']:>12.0f}" if "rendered_per_s" in row else ""), flush=True)
+            print(f"{network:<31}{preset:<17}{dataset:<10}{speed:>10.1f}" + (f"{row['rendered_per_s']:>12.0f}" if "rendered_per_s" in row else ""), flush=True)
     return results
 
 
@@ -275,7 +275,7 @@ def main() -> int:
     device = torch.device(args.device)
     if args.networks:
         print(f"device {device} ({torch.get_num_threads()} threads), torch {torch.__version__}, batch {args.batch_size}")
-        print(f"{'network':<25}{'preset':<17}{'data':<10}{'trained/s':>10}{'rendered/s':>12}")
+        print(f"{'network':<31}{'preset':<17}{'data':<10}{'trained/s':>10}{'rendered/s':>12}")
         results = every_network(args.batch_size, args.steps, args.device, args.threads, args.only.split(",") if args.only else None,
                                 args.render_cache)
         if args.json:

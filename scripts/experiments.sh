@@ -509,3 +509,24 @@ for run in chairsun16-s0 chairsun16t-s0 chairsun16t-in01-s0 chairsun16-s1 chairs
   "$PY" scripts/factor_profile.py "runs/$run" --factor width --split-by azimuth
 done
 "$PY" scripts/refit_encoder.py runs/chairsun16t-s0 --steps 3000 --report-every 1000 --split-by azimuth
+
+# session 25 (docs/experiments.md, "chairs3d: a wider D lets Q read width from real side views"). chairsun16-s1
+# resumed from 13,648 to its 20,000; the d256 runs stopped with SIGTERM at the update given; chairsd256t-s0-at6000 is
+# chairsd256t-s0's directory copied at update 6,000, for the same budget as chairsun16t-s0 (6,037).
+"$BIN" feature-net --dataset chairs3d  # FID's feature net, trained once (2,000 updates) and kept in the cache
+{
+  echo "run chairsun16-s1 ${CHAIRS_UNSTYLED[*]} --network chairs-volume16-unstyled --codes cat:12,yaw:-180:180,stretch:0.7:1.3 --seed 1 --steps 20000"
+  echo "run chairsd256t-s0 ${CHAIRS_UNSTYLED[*]} --network chairs-volume16-unstyled-d256 --volume-tilt 22 --codes cat:12,yaw:-180:180,stretch:0.7:1.3 --seed 0 --steps 6000"
+} | xargs -P "$JOBS" -I{} bash -c {}
+cp -r runs/chairsd256t-s0 runs/chairsd256t-s0-at6000
+{
+  echo "run chairsd256t-s0 ${CHAIRS_UNSTYLED[*]} --network chairs-volume16-unstyled-d256 --volume-tilt 22 --codes cat:12,yaw:-180:180,stretch:0.7:1.3 --seed 0 --steps 11518"
+  echo "run chairsd256t-s1 ${CHAIRS_UNSTYLED[*]} --network chairs-volume16-unstyled-d256 --volume-tilt 22 --codes cat:12,yaw:-180:180,stretch:0.7:1.3 --seed 1 --steps 6933"
+} | xargs -P "$JOBS" -I{} bash -c {}
+"$BIN" evaluate runs/chairsun16t-s0 > runs/chairsun16t-s0/evaluate.txt  # again, now with FID
+"$PY" scripts/summarize_factors.py runs/chairsun16-s1 runs/chairsd256t-s0-at6000 runs/chairsd256t-s0 runs/chairsd256t-s1 --factors style,azimuth,width
+for run in chairsd256t-s0-at6000 chairsd256t-s0 chairsd256t-s1; do
+  "$PY" scripts/generator_factors.py "runs/$run" --reader runs/chairs3d-reader.pt --chain c3:width --split-by azimuth
+  "$PY" scripts/factor_profile.py "runs/$run" --factor width --split-by azimuth
+done
+"$PY" benchmarks/throughput.py --networks --only chairs-volume16-unstyled,chairs-volume16-unstyled-d256 --threads 1 --steps 8 --batch-size 64
