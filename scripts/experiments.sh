@@ -530,4 +530,5 @@ for run in chairsd256t-s0-at6000 chairsd256t-s0 chairsd256t-s1; do
   "$PY" scripts/factor_profile.py "runs/$run" --factor width --split-by azimuth
 done
 "$PY" scripts/factor_profile.py runs/chairsun16-s1 --factor width --split-by azimuth
+for run in chairsd256t-s0 chairsun16t-s0; do "$PY" scripts/factor_profile.py "runs/$run" --factor azimuth; done
 "$PY" benchmarks/throughput.py --networks --only chairs-volume16-unstyled,chairs-volume16-unstyled-d256 --threads 1 --steps 8 --batch-size 64
