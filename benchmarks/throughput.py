@@ -209,7 +209,8 @@ VOLUME_SETTINGS = {"faces-volume": {"network": "faces-volume", "codes": "yaw:-75
                    "faces-volume-unstyled": {"network": "faces-volume-unstyled", "codes": "yaw:-75:75,pitch:-30:30,light:-70:70,cont:2"},
                    "chairs-volume": {"network": "chairs-volume", "codes": "cat:12,yaw:-180:180,cont:1", "lambda_cont": 0.2, "lr_g": 5e-4},
                    **{network: {"network": network, "codes": "cat:12,yaw:-180:180,stretch:0.7:1.3", "lambda_cont": 0.2, "lr_g": 5e-4,
-                                "mirror_volume": True} for network in ("chairs-volume-unstyled", "chairs-volume16-unstyled", "chairs-volume16-unstyled-d256")}}
+                                "mirror_volume": True}
+                       for network in ("chairs-volume-unstyled", "chairs-volume16-unstyled", "chairs-volume16-unstyled-d256")}}
 
 
 def random_image_folder(folder: Path, count: int = 512) -> Path:

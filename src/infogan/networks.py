@@ -21,8 +21,8 @@ frame, stretches it along a learned axis by a stretch code (``stretch:LOW:HIGH``
 rigidly by its pose codes (``yaw:LOW:HIGH``, ``pitch:LOW:HIGH``), shades it by a light code
 (``light:LOW:HIGH``) and composites each pixel's line of sight. A code that widens the object in
 the volume widens it in every view, as the rendered factor does. ``chairs-volume16-unstyled-d256``
-pairs the 16^3 volume with a D twice as wide at each layer: Q shares D's trunk, and the sprites
-trunk was too narrow for Q to read a chair's width from a side view of a real chair.
+pairs the 16^3 volume with a D twice as wide at each layer: Q shares D's trunk, and on chairs3d
+the wider trunk doubled Q's reading of width on real side views (docs/experiments.md).
 """
 
 from __future__ import annotations
