@@ -151,6 +151,14 @@ def heads(features, q_width):  # D: FC->1; Q: FC128-BN-lReLU-FC
     return fc(features, 1, True) + fc(features, 128, False) + bn(128) + fc(128, q_width, True)
 
 
+# chairs-volume16-unstyled's G (and chairs-volume16-unstyled-d256's): content 5 + 12 -> FC -> 64 x 4^3, a 3D
+# up-convolution to 32 x 8^3 and a second to 16 x 16^3 (a density and 15 features), composited to 16 x 16^2 and
+# projected to the 2D start 64 x 16^2 (batch norm with its own scale and shift; the tilt and the stretch's axis),
+# then one 2D up-convolution fewer than chairs-volume-unstyled
+VOLUME16_GENERATOR = (fc(17, 128, False) + bn(128) + fc(128, 64 * 4 ** 3, False) + bn(64 * 4 ** 3)
+                      + conv3d(64, 32, 4) + bn(32) + conv3d(32, 16, 4) + bn(16) + 16 * 64 + bn(64) + 1 + 1
+                      + conv(64, 32, False) + bn(32) + conv(32, 1, True))
+
 # Each count written out from the paper's appendix tables (PAPER.md section 3): a layer followed by
 # batch norm has no bias; the input widths are those of the presets' latent codes.
 HAND_COUNTS = {
@@ -221,19 +229,11 @@ HAND_COUNTS = {
                                + conv(64, 32, False) + bn(32) + conv(32, 32, False) + bn(32) + conv(32, 1, True),
                                conv(1, 32, True) + conv(32, 32, True) + conv(32, 64, True) + conv(64, 64, True)
                                + fc(4 * 4 * 64, 128, True) + fc(128, 1, True) + fc(128, 128, True) + fc(128, 16, True)),
-    # chairs-volume16-unstyled: a second 3D up-convolution to 16 x 16^3 (a density and 15 features), composited to
-    # 16 x 16^2 and projected to the 2D start 64 x 16^2; one 2D up-convolution fewer
-    "chairs-volume16-unstyled": ("cat:12,yaw:-180:180,stretch:0.7:1.3", 5,
-                                 fc(17, 128, False) + bn(128) + fc(128, 64 * 4 ** 3, False) + bn(64 * 4 ** 3)
-                                 + conv3d(64, 32, 4) + bn(32) + conv3d(32, 16, 4) + bn(16) + 16 * 64 + bn(64) + 1 + 1
-                                 + conv(64, 32, False) + bn(32) + conv(32, 1, True),
+    "chairs-volume16-unstyled": ("cat:12,yaw:-180:180,stretch:0.7:1.3", 5, VOLUME16_GENERATOR,
                                  conv(1, 32, True) + conv(32, 32, True) + conv(32, 64, True) + conv(64, 64, True)
                                  + fc(4 * 4 * 64, 128, True) + fc(128, 1, True) + fc(128, 128, True) + fc(128, 16, True)),
     # chairs-volume16-unstyled-d256: G as chairs-volume16-unstyled; D's channels 32, 64, 128, 256 and its FC 256 wide
-    "chairs-volume16-unstyled-d256": ("cat:12,yaw:-180:180,stretch:0.7:1.3", 5,
-                                      fc(17, 128, False) + bn(128) + fc(128, 64 * 4 ** 3, False) + bn(64 * 4 ** 3)
-                                      + conv3d(64, 32, 4) + bn(32) + conv3d(32, 16, 4) + bn(16) + 16 * 64 + bn(64) + 1 + 1
-                                      + conv(64, 32, False) + bn(32) + conv(32, 1, True),
+    "chairs-volume16-unstyled-d256": ("cat:12,yaw:-180:180,stretch:0.7:1.3", 5, VOLUME16_GENERATOR,
                                       conv(1, 32, True) + conv(32, 64, True) + conv(64, 128, True) + conv(128, 256, True)
                                       + fc(4 * 4 * 256, 256, True) + fc(256, 1, True) + fc(256, 128, True) + fc(128, 16, True)),
 }
