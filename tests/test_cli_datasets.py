@@ -223,16 +223,24 @@ def test_pose_codes_on_a_flat_network_are_a_one_line_error(tmp_path, capsys):
     assert main(["train", "--preset", "chairs-rotation", "--network", "chairs-volume", "--codes", "yaw:-180:180",
                  "--volume-tilt", "95", "--out", str(out), *quick()]) == 2
     assert "volume_tilt must be between -90 and 90 degrees, got 95.0" in only_error_line(capsys.readouterr().err)
+    assert main(["train", "--preset", "faces-azimuth", "--camera-light", "--out", str(out), *quick()]) == 2
+    assert "camera_light shades a volume network's volume" in only_error_line(capsys.readouterr().err)
+    lit = ["--network", "faces-volume", "--codes", "yaw:-75:75,light:-70:70", "--camera-light"]
+    assert main(["train", "--preset", "faces-azimuth", *lit, "--out", str(out), *quick()]) == 2
+    assert "without a light code" in only_error_line(capsys.readouterr().err)
 
 
 def test_a_volume_network_trains_on_faces3d_resumes_evaluates_and_traverses_its_pose_codes(tmp_path, capsys):
     out = tmp_path / "run"
-    volume = ["--preset", "faces-azimuth", "--network", "faces-volume", "--codes", "yaw:-75:75,pitch:-30:30,cont:3", "--mirror-volume"]
+    volume = ["--preset", "faces-azimuth", "--network", "faces-volume", "--codes", "yaw:-75:75,pitch:-30:30,cont:3", "--mirror-volume",
+              "--camera-light"]
     assert main(["train", *volume, "--out", str(out), *quick()]) == 0
     assert main(["train", "--resume", str(out), "--steps", "4", "--quiet"]) == 0
     saved = json.loads((out / "config.json").read_text())
     assert saved["network"] == "faces-volume" and saved["codes"] == "yaw:-75:75,pitch:-30:30,cont:3" and saved["mirror_volume"] is True
-    assert InfoGAN.load(out).generator.mirror
+    assert saved["camera_light"] is True
+    loaded = InfoGAN.load(out).generator
+    assert loaded.mirror and loaded.camera_light is not None
     capsys.readouterr()
     assert main(["evaluate", str(out), "--samples", "64", "--factor-samples", "200", "--votes", "20", "--no-scores"]) == 0
     report = capsys.readouterr().out

@@ -58,6 +58,7 @@ class TrainConfig:
     # networks and optimisation
     network: str = "auto"  # one of networks.ARCHITECTURES; auto: the dataset's own (mnist for MNIST, ...)
     volume_tilt: float = 0.0  # degrees: where a volume network's learned tilt starts (positive: looking down on the object); without a pitch code only
+    camera_light: bool = False  # a volume network's G shades its turned volume by one light fixed to the camera at a learned direction (no light code)
     mirror_volume: bool = False  # a volume network's G makes its volume mirror-symmetric across its own x: no side can be lit or shaped apart from the other but by the pose and light codes
     leaky_slope: float = 0.1  # paper; the official code uses 0.01
     lr_d: float = 2e-4
@@ -135,7 +136,10 @@ class TrainConfig:
         check_pose_codes(self.latent_spec(), self.resolved_network())  # the spec raises CodeError on a bad --codes / --noise
         if self.mirror_volume and architecture(self.resolved_network()).volume is None:
             raise ConfigError(f"mirror_volume makes a volume network's volume symmetric, and {self.resolved_network()} has none: use a volume network or leave it off")
-        pitched = any(code.pose == "pitch" for _, code in self.latent_spec().pose_columns())
+        poses = {code.pose for _, code in self.latent_spec().pose_columns()}
+        if self.camera_light and (architecture(self.resolved_network()).volume is None or "light" in poses):
+            raise ConfigError(f"camera_light shades a volume network's volume by G's own fixed light, which needs a volume network without a light code ({self.resolved_network()}, codes {self.codes})")
+        pitched = "pitch" in poses
         if self.volume_tilt and (architecture(self.resolved_network()).volume is None or pitched):
             raise ConfigError(f"volume_tilt starts a volume network's learned tilt, which only a volume network without a pitch code has ({self.resolved_network()}, codes {self.codes})")
         if not -90 < self.volume_tilt < 90:
