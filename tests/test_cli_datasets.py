@@ -2,6 +2,7 @@
 and data that does not fit the chosen network."""
 
 import json
+import math
 
 import numpy as np
 import torch
@@ -228,19 +229,25 @@ def test_pose_codes_on_a_flat_network_are_a_one_line_error(tmp_path, capsys):
     lit = ["--network", "faces-volume", "--codes", "yaw:-75:75,light:-70:70", "--camera-light"]
     assert main(["train", "--preset", "faces-azimuth", *lit, "--out", str(out), *quick()]) == 2
     assert "without a light code" in only_error_line(capsys.readouterr().err)
+    unlit = ["--network", "faces-volume", "--codes", "yaw:-75:75", "--camera-light-azimuth", "-39"]
+    assert main(["train", "--preset", "faces-azimuth", *unlit, "--out", str(out), *quick()]) == 2
+    assert "start the camera light, which is off: add camera_light (--camera-light)" in only_error_line(capsys.readouterr().err)
+    assert main(["train", "--preset", "faces-azimuth", *unlit, "--camera-light", "--camera-light-elevation", "120", "--out", str(out), *quick()]) == 2
+    assert "elevation -90..90 degrees, got -39.0, 120.0" in only_error_line(capsys.readouterr().err)
 
 
 def test_a_volume_network_trains_on_faces3d_resumes_evaluates_and_traverses_its_pose_codes(tmp_path, capsys):
     out = tmp_path / "run"
     volume = ["--preset", "faces-azimuth", "--network", "faces-volume", "--codes", "yaw:-75:75,pitch:-30:30,cont:3", "--mirror-volume",
-              "--camera-light"]
+              "--camera-light", "--camera-light-azimuth", "-39", "--camera-light-elevation", "48"]
     assert main(["train", *volume, "--out", str(out), *quick()]) == 0
     assert main(["train", "--resume", str(out), "--steps", "4", "--quiet"]) == 0
     saved = json.loads((out / "config.json").read_text())
     assert saved["network"] == "faces-volume" and saved["codes"] == "yaw:-75:75,pitch:-30:30,cont:3" and saved["mirror_volume"] is True
     assert saved["camera_light"] is True
     loaded = InfoGAN.load(out).generator
-    assert loaded.mirror and loaded.camera_light is not None
+    assert loaded.mirror and loaded.camera_light.shape == (2,)  # learned: no longer exactly where it started
+    assert abs(math.degrees(loaded.camera_light[0].item()) + 39) < 5 and abs(math.degrees(loaded.camera_light[1].item()) - 48) < 5
     capsys.readouterr()
     assert main(["evaluate", str(out), "--samples", "64", "--factor-samples", "200", "--votes", "20", "--no-scores"]) == 0
     report = capsys.readouterr().out

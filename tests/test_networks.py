@@ -446,10 +446,9 @@ def test_a_light_code_shades_the_volume_and_is_not_part_of_the_content():
 def test_a_camera_light_shades_the_turned_volume_from_a_learned_direction():
     torch.manual_seed(0)
     spec = LatentSpec.parse("yaw:-180:180,cont:1", noise=2)
-    lit = make_generator(spec, "chairs-volume16-unstyled", mirror_volume=True, camera_light=True)
+    lit = make_generator(spec, "chairs-volume16-unstyled", mirror_volume=True, camera_light=(-30.0, 40.0))
     init_weights(lit)
-    with torch.no_grad():
-        lit.camera_light.copy_(torch.tensor([-0.5, 0.6]))
+    torch.testing.assert_close(lit.camera_light.detach(), torch.tensor([math.radians(-30.0), math.radians(40.0)]))
     plain = make_generator(spec, "chairs-volume16-unstyled", mirror_volume=True)
     plain.load_state_dict({k: v for k, v in lit.state_dict().items() if k != "camera_light"})  # the light is its only extra weight
     noise, codes = spec.sample_noise(2), spec.sample_codes(2)
@@ -459,7 +458,7 @@ def test_a_camera_light_shades_the_turned_volume_from_a_learned_direction():
         volume = 0.5 * (volume + volume.flip(-1))
         grid = turning_grid(codes["c1"], torch.zeros(2), volume.shape)  # an angle code is its own turn
         turned = torch.nn.functional.grid_sample(volume, grid, align_corners=False)
-        shaded = shade(turned, torch.full((2,), -0.5), torch.full((2,), 0.6))
+        shaded = shade(turned, torch.full((2,), math.radians(-30.0)), torch.full((2,), math.radians(40.0)))
         by_hand = lit.upconv(torch.relu(lit.project_norm(lit.project(composite(shaded)))))
         torch.testing.assert_close(lit(latent), by_hand)
         assert not torch.allclose(plain(latent), by_hand)
@@ -467,9 +466,9 @@ def test_a_camera_light_shades_the_turned_volume_from_a_learned_direction():
     assert lit.camera_light.grad.abs().min().item() > 0  # both angles are learned
     assert plain.camera_light is None
     with pytest.raises(NetworkError, match="with a light code the code sets the light"):
-        make_generator(LatentSpec.parse("yaw:-75:75,light:-70:70", noise=2), "faces-volume", camera_light=True)
+        make_generator(LatentSpec.parse("yaw:-75:75,light:-70:70", noise=2), "faces-volume", camera_light=(0.0, 0.0))
     with pytest.raises(NetworkError, match="a camera light shades a volume; faces has no volume"):
-        make_generator(LatentSpec.parse("cont:1", noise=2), "faces", camera_light=True)
+        make_generator(LatentSpec.parse("cont:1", noise=2), "faces", camera_light=(0.0, 0.0))
 
 
 def test_a_stretch_code_widens_g_s_volume_and_is_not_part_of_the_content():

@@ -59,6 +59,8 @@ class TrainConfig:
     network: str = "auto"  # one of networks.ARCHITECTURES; auto: the dataset's own (mnist for MNIST, ...)
     volume_tilt: float = 0.0  # degrees: where a volume network's learned tilt starts (positive: looking down on the object); without a pitch code only
     camera_light: bool = False  # a volume network's G shades its turned volume by one light fixed to the camera at a learned direction (no light code)
+    camera_light_azimuth: float = 0.0  # degrees where that light's direction starts (positive: from the image's right) ...
+    camera_light_elevation: float = 0.0  # ... and (positive: from above); 0, 0: from the camera. chairs3d's lamp: -39, 48
     mirror_volume: bool = False  # a volume network's G makes its volume mirror-symmetric across its own x: no side can be lit or shaped apart from the other but by the pose and light codes
     leaky_slope: float = 0.1  # paper; the official code uses 0.01
     lr_d: float = 2e-4
@@ -139,12 +141,20 @@ class TrainConfig:
         poses = {code.pose for _, code in self.latent_spec().pose_columns()}
         if self.camera_light and (architecture(self.resolved_network()).volume is None or "light" in poses):
             raise ConfigError(f"camera_light shades a volume network's volume by G's own fixed light, which needs a volume network without a light code ({self.resolved_network()}, codes {self.codes})")
+        if (self.camera_light_azimuth or self.camera_light_elevation) and not self.camera_light:
+            raise ConfigError("camera_light_azimuth and camera_light_elevation start the camera light, which is off: add camera_light (--camera-light)")
+        if not (-180 <= self.camera_light_azimuth <= 180 and -90 <= self.camera_light_elevation <= 90):
+            raise ConfigError(f"the camera light starts at azimuth -180..180 and elevation -90..90 degrees, got {self.camera_light_azimuth}, {self.camera_light_elevation}")
         pitched = "pitch" in poses
         if self.volume_tilt and (architecture(self.resolved_network()).volume is None or pitched):
             raise ConfigError(f"volume_tilt starts a volume network's learned tilt, which only a volume network without a pitch code has ({self.resolved_network()}, codes {self.codes})")
         if not -90 < self.volume_tilt < 90:
             raise ConfigError(f"volume_tilt must be between -90 and 90 degrees, got {self.volume_tilt}")
         return self
+
+    def camera_light_start(self) -> tuple[float, float] | None:
+        """Where G's camera light starts (azimuth, elevation, degrees), or None without one."""
+        return (self.camera_light_azimuth, self.camera_light_elevation) if self.camera_light else None
 
     def resolved_network(self) -> str:
         """``network``, or for ``auto`` the network the dataset's images fit."""

@@ -16,7 +16,7 @@ class InfoGAN:
     """Generator, discriminator with its Q head, and the latent layout they were trained with."""
 
     def __init__(self, spec: LatentSpec, leaky_slope: float = 0.1, device="cpu", network: str = "mnist", mirror_volume: bool = False,
-                 volume_tilt: float = 0.0, camera_light: bool = False):
+                 volume_tilt: float = 0.0, camera_light: tuple[float, float] | None = None):
         self.spec = spec
         self.network = network
         self.image_shape = architecture(network).image_shape
@@ -29,7 +29,7 @@ class InfoGAN:
     @classmethod
     def from_config(cls, config: TrainConfig, device="cpu") -> "InfoGAN":
         return cls(config.latent_spec(), config.leaky_slope, device, config.resolved_network(), config.mirror_volume,
-                   config.volume_tilt, config.camera_light)
+                   config.volume_tilt, config.camera_light_start())
 
     @classmethod
     def load(cls, run: str | os.PathLike, device="cpu") -> "InfoGAN":

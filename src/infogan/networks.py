@@ -279,12 +279,14 @@ class VolumeGenerator(nn.Module):
     x); neither is part of the content. With ``mirror`` the volume is made symmetric across its own
     x before the stretch and the turn, as a face or a chair is: a side lit or shaped apart from the
     other then comes only from the pose and light codes (without it, G turned a lit patch round
-    with its yaw code). With ``camera_light`` and no light code, one light fixed to the camera at a
-    learned direction shades the turned volume, as a renderer's fixed lamp does: a voxel's features
-    are the same from every side, so without it the two faces of a thin part (a chair's back) look
-    alike from the front and from behind until the 2D layers guess which side they see."""
+    with its yaw code). With ``camera_light`` (the light's starting azimuth and elevation, degrees)
+    and no light code, one light fixed to the camera at a learned direction shades the turned
+    volume, as a renderer's fixed lamp does: a voxel's features are the same from every side, so
+    without it the two faces of a thin part (a chair's back) look alike from the front and from
+    behind until the 2D layers guess which side they see."""
 
-    def __init__(self, spec: LatentSpec, network: str, mirror: bool = False, tilt: float = 0.0, camera_light: bool = False):
+    def __init__(self, spec: LatentSpec, network: str, mirror: bool = False, tilt: float = 0.0,
+                 camera_light: tuple[float, float] | None = None):
         super().__init__()
         arch = architecture(network)
         volume = arch.volume
@@ -312,9 +314,9 @@ class VolumeGenerator(nn.Module):
         self.tilt = None if pitched else nn.Parameter(torch.tensor(math.radians(tilt)))
         lit = any(code.pose == "light" for _, code in self.poses)
         self.light_elevation = nn.Parameter(torch.zeros(())) if lit else None
-        if camera_light and lit:
+        if camera_light is not None and lit:
             raise NetworkError("a camera light is G's own fixed light; with a light code the code sets the light: leave one out")
-        self.camera_light = nn.Parameter(torch.zeros(2)) if camera_light else None  # azimuth, elevation (radians); starts at the camera
+        self.camera_light = None if camera_light is None else nn.Parameter(torch.tensor([math.radians(d) for d in camera_light]))  # azimuth, elevation
         stretched = any(code.pose == "stretch" for _, code in self.poses)
         self.stretch_axis = nn.Parameter(torch.zeros(())) if stretched else None
 
@@ -381,16 +383,16 @@ def check_pose_codes(spec: LatentSpec, network: str) -> None:
 
 
 def make_generator(spec: LatentSpec, network: str, mirror_volume: bool = False, volume_tilt: float = 0.0,
-                   camera_light: bool = False) -> nn.Module:
+                   camera_light: tuple[float, float] | None = None) -> nn.Module:
     """G for ``network`` fed by the latent layout ``spec``; only volume networks take pose codes,
     a mirror-symmetric volume, a starting tilt (degrees, positive: looking down on the object) and
-    a camera light."""
+    a camera light (its starting azimuth and elevation, degrees; none: no light)."""
     check_pose_codes(spec, network)
     if architecture(network).volume is not None:
         return VolumeGenerator(spec, network, mirror_volume, volume_tilt, camera_light)
     if mirror_volume:
         raise NetworkError(f"a mirror-symmetric volume needs a volume network; {network} has no volume")
-    if camera_light:
+    if camera_light is not None:
         raise NetworkError(f"a camera light shades a volume; {network} has no volume")
     return Generator(spec.input_width, network)
 
