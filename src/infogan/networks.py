@@ -283,13 +283,10 @@ class VolumeGenerator(nn.Module):
     and no light code, one light fixed to the camera at a learned direction shades the turned
     volume, as a renderer's fixed lamp does: a voxel's features are the same from every side, so
     without it the two faces of a thin part (a chair's back) look alike from the front and from
-    behind until the 2D layers guess which side they see. With ``silhouette`` the image is G's
-    picture where the volume is opaque and a learned plain background where it is not (the
-    composited opacity, upsampled): the object's outline is then the turned volume's, and G can
-    no longer fill the volume with a fog of features and leave the shape to the 2D layers."""
+    behind until the 2D layers guess which side they see."""
 
     def __init__(self, spec: LatentSpec, network: str, mirror: bool = False, tilt: float = 0.0,
-                 camera_light: tuple[float, float] | None = None, silhouette: bool = False):
+                 camera_light: tuple[float, float] | None = None):
         super().__init__()
         arch = architecture(network)
         volume = arch.volume
@@ -319,7 +316,6 @@ class VolumeGenerator(nn.Module):
         self.light_elevation = nn.Parameter(torch.zeros(())) if lit else None
         if camera_light is not None and lit:
             raise NetworkError("a camera light is G's own fixed light; with a light code the code sets the light: leave one out")
-        self.background = nn.Parameter(torch.zeros(())) if silhouette else None  # its level before the output's sigmoid
         self.camera_light = None if camera_light is None else nn.Parameter(torch.tensor([math.radians(d) for d in camera_light]))  # azimuth, elevation
         stretched = any(code.pose == "stretch" for _, code in self.poses)
         self.stretch_axis = nn.Parameter(torch.zeros(())) if stretched else None
@@ -338,16 +334,12 @@ class VolumeGenerator(nn.Module):
             turned = shade(turned, poses["light"], zero + self.light_elevation)
         if self.camera_light is not None:
             turned = shade(turned, zero + self.camera_light[0], zero + self.camera_light[1])
-        seen = composite(turned)
-        start = self.project_norm(self.project(seen))
+        start = self.project_norm(self.project(composite(turned)))
         if self.style is not None:
             scale, shift = self.style(content)[:, :, None, None].chunk(2, dim=1)
             start = start * (1 + scale) + shift
-        image = self.upconv(F.relu(start)).float()
-        if self.background is not None:
-            opacity = F.interpolate(seen[:, -1:].float(), size=image.shape[-2:], mode="bilinear", align_corners=False)
-            image = opacity * image + (1 - opacity) * torch.sigmoid(self.background)
-        return image
+        start = F.relu(start)
+        return self.upconv(start).float()
 
 
 LIGHT_AMBIENT = 0.15  # share of the light that reaches every surface, as the faces3d renderer's
@@ -391,15 +383,13 @@ def check_pose_codes(spec: LatentSpec, network: str) -> None:
 
 
 def make_generator(spec: LatentSpec, network: str, mirror_volume: bool = False, volume_tilt: float = 0.0,
-                   camera_light: tuple[float, float] | None = None, silhouette: bool = False) -> nn.Module:
+                   camera_light: tuple[float, float] | None = None) -> nn.Module:
     """G for ``network`` fed by the latent layout ``spec``; only volume networks take pose codes,
-    a mirror-symmetric volume, a starting tilt (degrees, positive: looking down on the object), a
-    camera light (its starting azimuth and elevation, degrees; none: no light) and a silhouette."""
+    a mirror-symmetric volume, a starting tilt (degrees, positive: looking down on the object) and
+    a camera light (its starting azimuth and elevation, degrees; none: no light)."""
     check_pose_codes(spec, network)
     if architecture(network).volume is not None:
-        return VolumeGenerator(spec, network, mirror_volume, volume_tilt, camera_light, silhouette)
-    if silhouette:
-        raise NetworkError(f"a silhouette is a volume's outline; {network} has no volume")
+        return VolumeGenerator(spec, network, mirror_volume, volume_tilt, camera_light)
     if mirror_volume:
         raise NetworkError(f"a mirror-symmetric volume needs a volume network; {network} has no volume")
     if camera_light is not None:
