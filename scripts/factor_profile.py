@@ -13,11 +13,16 @@ its circular mean per bin and the length of its mean resultant (1: every reading
 the same mean in bins on either side of a view shows a code that folds there). With --within F (a
 discrete factor such as faces3d's identity), each code's |Spearman| after its mean within each
 value of F is taken away, which is how high the score would be if Q's reading did not shift with
-that factor.
+that factor. With --per NAME (a discrete factor such as chairs3d's style, or a categorical code,
+grouping the images by Q's reading of it), each code's score within each group; for an angle code
+and a circular factor also the share of readings within 45 degrees of the truth once the code's
+sense and offset over all images are taken away, in each group and each eighth of the factor (a
+group read well at the front and never at the back takes one view for the other).
 
     python scripts/factor_profile.py runs/faces20k-azimuth-s1 --factor azimuth [--n 3000]
     python scripts/factor_profile.py runs/faces20k-azimuth-s1 --factor width --split-by azimuth
     python scripts/factor_profile.py runs/faces20k-azimuth-s1 --factor azimuth --within identity
+    python scripts/factor_profile.py runs/chairslitd-s0 --factor azimuth --per style
 """
 
 from __future__ import annotations
@@ -27,7 +32,8 @@ import argparse
 import numpy as np
 
 from infogan.data import load_dataset
-from infogan.metrics import encode_dataset, evaluation_sample, rank_correlation
+from infogan.metrics import (circular_circular_rank_correlation, circular_rank_correlation, encode_dataset, evaluation_sample,
+                             rank_correlation)
 from infogan.model import InfoGAN
 
 
@@ -66,6 +72,40 @@ def circular_bin_means(angles: np.ndarray, bin_of: np.ndarray, bins: int) -> tup
     return np.angle(resultants), np.abs(resultants)
 
 
+def angle_errors(code: np.ndarray, angle: np.ndarray) -> np.ndarray:
+    """How far (degrees, -180..180) an angle code's reading is from the true angle (radians), once
+    the code's sense (which way it turns) and its offset over all images are taken away."""
+    sense = max((1, -1), key=lambda s: abs(np.exp(1j * (s * code - angle)).mean()))
+    error = np.exp(1j * (sense * code - angle))
+    return np.degrees(np.angle(error / np.exp(1j * np.angle(error.mean()))))
+
+
+def print_per_group(name: str, groups: np.ndarray, factor_name: str, factor, values: np.ndarray, codes: dict, angle_codes: dict) -> None:
+    """Each code's score within each group; for angle codes on a circular factor, the share read
+    within 45 degrees in each group and each eighth of the factor's turn."""
+    labels = np.unique(groups)
+    circular = factor.kind == "circular"
+    errors = {code: angle_errors(estimate, factor.angle(values)) for code, estimate in angle_codes.items()} if circular else {}
+    score = (lambda estimate, keep: circular_rank_correlation(estimate[keep], factor.angle(values[keep]))) if circular else \
+        (lambda estimate, keep: abs(rank_correlation(estimate[keep], values[keep])))
+    headings = [f"{code} {'circular-linear' if circular else 'abs Spearman'}" for code in codes] + [f"{code} circular" for code in angle_codes] + [f"{code} within 45°" for code in errors]
+    print(f"\n{factor_name} within each {name}\n| {name} | images | " + " | ".join(headings) + " |")
+    print("|---|---|" + "---|" * len(headings))
+    for label in labels:
+        keep = groups == label
+        cells = [f"{score(estimate, keep):.2f}" for estimate in codes.values()]
+        cells += [f"{circular_circular_rank_correlation(estimate[keep], values[keep]):.2f}" for estimate in angle_codes.values()]
+        cells += [f"{(abs(error[keep]) < 45).mean():.2f}" for error in errors.values()]
+        print(f"| {label:g} | {keep.sum()} | " + " | ".join(cells) + " |")
+    eighth = np.minimum((factor.angle(values) / (np.pi / 4)).astype(int), 7)
+    for code, error in errors.items():
+        print(f"\n| {name} | share of {code} within 45° of the truth in each eighth of {factor_name}: " + " | ".join(f"{45 * k}–{45 * k + 45}°" for k in range(8)) + " |")
+        print("|---|" + "---|" * 8)
+        for label in labels:
+            cells = [(abs(error[(groups == label) & (eighth == k)]) < 45).mean() if ((groups == label) & (eighth == k)).any() else np.nan for k in range(8)]
+            print(f"| {label:g} | " + " | ".join("–" if np.isnan(cell) else f"{cell:.2f}" for cell in cells) + " |")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("run")
@@ -74,6 +114,7 @@ def main() -> int:
     parser.add_argument("--bins", type=int, default=10)
     parser.add_argument("--split-by", help="also score within thirds of this factor's distance from its middle")
     parser.add_argument("--within", help="also score with each code's mean within each value of this discrete factor taken away")
+    parser.add_argument("--per", help="also score within each value of this discrete factor, or of Q's reading of this categorical code")
     args = parser.parse_args()
     model = InfoGAN.load(args.run)
     dataset = load_dataset(model.config.dataset, "test")
@@ -81,6 +122,10 @@ def main() -> int:
     for name in (args.factor, args.split_by or args.factor, args.within or args.factor):
         if name not in names:
             parser.error(f"{args.run} was trained on {model.config.dataset}, whose factors are {', '.join(names)}")
+    categorical = [name for name, code in model.spec.by_name.items() if code.kind == "cat"]
+    discrete = [factor.name for factor in dataset.factors if factor.kind == "discrete"]
+    if args.per and args.per not in categorical + discrete:
+        parser.error(f"--per takes a discrete factor or a categorical code of this run ({', '.join(discrete + categorical) or 'none'}), not {args.per!r}")
     indices = evaluation_sample(dataset, args.n)
     factor = dataset.factors[names.index(args.factor)]
     all_values = dataset.factor_values(indices)
@@ -127,6 +172,9 @@ def main() -> int:
         print("|---|---|---|---|")
         for name, estimate in codes.items():
             print(f"| {name} | " + " | ".join(f"{abs(rank_correlation(estimate[keep], split_distance[keep])):.2f}" for keep in thirds) + " |")
+    if args.per:
+        groups = encoded[args.per] if args.per in categorical else all_values[:, names.index(args.per)]
+        print_per_group(args.per, groups, args.factor, factor, values, codes, angle_codes)
     if args.within:
         groups = all_values[:, names.index(args.within)]
         print(f"\n| code | {args.factor} | with its mean within each {args.within} taken away |")

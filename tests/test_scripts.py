@@ -60,6 +60,17 @@ def test_circular_bin_means_agree_within_a_bin_and_cancel_across_opposite_readin
     np.testing.assert_allclose(lengths, [math.cos(3.0 - math.pi), 1.0, 0.0], atol=1e-12)
 
 
+def test_angle_errors_take_away_the_code_s_sense_and_offset_and_show_a_view_taken_for_its_opposite():
+    rng = np.random.default_rng(0)
+    angle = rng.uniform(0, 2 * math.pi, 2000)
+    code = -angle + 0.7 + rng.normal(0, 0.05, 2000)  # turns the other way, from another origin
+    flipped = np.arange(2000) < 200
+    code[flipped] += math.pi  # a tenth read as the opposite view
+    errors = factor_profile.angle_errors(code, angle)
+    assert (abs(errors[~flipped]) < 15).all() and (abs(errors[flipped]) > 165).all()
+    assert abs((abs(errors) < 45).mean() - 0.9) < 1e-12
+
+
 def test_an_angle_code_through_factor_profile_and_generator_factors(tmp_path, monkeypatch, capsys):
     from infogan.cli import main
 
@@ -73,6 +84,21 @@ def test_an_angle_code_through_factor_profile_and_generator_factors(tmp_path, mo
     rows = [row.split("|") for row in table.strip().splitlines()[1:5]]
     assert len(rows) == 4 and all(-180 <= float(row[2]) <= 180 and 0 <= float(row[3]) <= 1 for row in rows)
     assert "| c3 |" in out and "| c2 |" not in out  # the angle code is left out of the interval codes' tables
+    for per, column in (("style", 0), ("c1", None)):  # a discrete factor; Q's reading of a categorical code
+        monkeypatch.setattr(sys, "argv", ["factor_profile.py", str(run), "--factor", "azimuth", "--n", "100", "--per", per])
+        assert factor_profile.main() == 0
+        table = capsys.readouterr().out.split(f"azimuth within each {per}\n")[1].split("\n\n")
+        assert table[0].splitlines()[0] == f"| {per} | images | c3 circular-linear | c2 circular | c2 within 45° |"
+        rows = [row.split("|")[1:-1] for row in table[0].splitlines()[2:]]
+        assert sum(int(row[1]) for row in rows) == 100 and all(0 <= float(cell) <= 1 for row in rows for cell in row[2:])
+        eighths = [row.split("|")[1:-1] for row in table[1].splitlines()[2:]]
+        assert [row[0] for row in eighths] == [row[0] for row in rows] and all(len(row) == 9 for row in eighths)
+        if column is not None:
+            assert {int(row[0]) for row in rows} <= set(range(12))
+    monkeypatch.setattr(sys, "argv", ["factor_profile.py", str(run), "--factor", "azimuth", "--per", "width"])
+    with pytest.raises(SystemExit) as stop:
+        factor_profile.main()
+    assert stop.value.code == 2 and "--per takes a discrete factor or a categorical code of this run (style, c1), not 'width'" in capsys.readouterr().err
     # generator_factors: the reader's azimuth along the angle code, and the width code's links by view
     argv = ["generator_factors.py", str(run), "--reader", str(tmp_path / "chairs3d.pt"), "--reader-train", "128", "--reader-epochs", "1",
             "--groups", "12", "--draws", "2", "--n", "90"]
