@@ -17,7 +17,8 @@ that factor. With --per NAME (a discrete factor such as chairs3d's style, or a c
 grouping the images by Q's reading of it), each code's score within each group; for an angle code
 and a circular factor also the share of readings within 45 degrees of the truth once the code's
 sense and offset over all images are taken away, in each group and each eighth of the factor (a
-group read well at the front and never at the back takes one view for the other).
+group read well at the front and never at the back takes one view for the other), and where in
+the factor's own degrees the code puts each eighth.
 
     python scripts/factor_profile.py runs/faces20k-azimuth-s1 --factor azimuth [--n 3000]
     python scripts/factor_profile.py runs/faces20k-azimuth-s1 --factor width --split-by azimuth
@@ -104,6 +105,16 @@ def print_per_group(name: str, groups: np.ndarray, factor_name: str, factor, val
         for label in labels:
             cells = [(abs(error[(groups == label) & (eighth == k)]) < 45).mean() if ((groups == label) & (eighth == k)).any() else np.nan for k in range(8)]
             print(f"| {label:g} | " + " | ".join("–" if np.isnan(cell) else f"{cell:.2f}" for cell in cells) + " |")
+        read = factor.angle(values) + np.radians(error)  # the reading in the factor's own degrees
+        print(f"\n| {name} | {code} read as (degrees of {factor_name}; mean resultant) in each eighth: " + " | ".join(f"{45 * k}–{45 * k + 45}°" for k in range(8)) + " |")
+        print("|---|" + "---|" * 8)
+        for label in labels:
+            cells = []
+            for k in range(8):
+                keep = (groups == label) & (eighth == k)
+                resultant = np.exp(1j * read[keep]).mean() if keep.any() else np.nan
+                cells.append("–" if not keep.any() else f"{np.degrees(np.angle(resultant)) % 360:.0f} ({abs(resultant):.2f})")
+            print(f"| {label:g} | " + " | ".join(cells) + " |")
 
 
 def main() -> int:

@@ -93,6 +93,11 @@ def test_an_angle_code_through_factor_profile_and_generator_factors(tmp_path, mo
         assert sum(int(row[1]) for row in rows) == 100 and all(0 <= float(cell) <= 1 for row in rows for cell in row[2:])
         eighths = [row.split("|")[1:-1] for row in table[1].splitlines()[2:]]
         assert [row[0] for row in eighths] == [row[0] for row in rows] and all(len(row) == 9 for row in eighths)
+        readings = [row.split("|")[1:-1] for row in table[2].splitlines()[2:]]
+        assert [row[0] for row in readings] == [row[0] for row in rows]
+        for cell in (cell.strip() for row in readings for cell in row[1:] if cell.strip() != "–"):
+            degrees, resultant = cell.replace("(", " ").replace(")", " ").split()
+            assert 0 <= float(degrees) <= 360 and 0 <= float(resultant) <= 1 + 1e-9
         if column is not None:
             assert {int(row[0]) for row in rows} <= set(range(12))
     monkeypatch.setattr(sys, "argv", ["factor_profile.py", str(run), "--factor", "azimuth", "--per", "width"])
