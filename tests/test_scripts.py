@@ -23,6 +23,7 @@ import pair_classifier_probe  # noqa: E402
 import refit_encoder  # noqa: E402
 import summarize_factors  # noqa: E402
 import supervised_ceiling  # noqa: E402
+import volume_opacity  # noqa: E402
 
 
 def test_regression_targets_turn_a_circular_factor_into_cosine_and_sine_and_leave_out_discrete_ones():
@@ -489,3 +490,33 @@ def test_summarize_factors_tables_an_evaluated_run_and_names_a_missing_evaluatio
     own = [cells[4], cells[6]]  # azimuth's and width's own codes, e.g. "c2 0.13"
     assert len({cell.split()[0] for cell in own}) == 2 and all(0 <= float(cell.split()[1]) <= 1 for cell in own)
     assert cells[-1] in ("yes", "no")
+
+
+def test_object_cover_counts_the_pixels_off_the_background_and_the_cells_they_touch():
+    images = np.full((2, 1, 8, 8), 240, dtype=np.uint8)
+    images[0, 0, 0:2, 4:6] = 60  # a 2 x 2 object inside one cell of a 4 x 4 map (cells of 2 x 2 pixels)
+    images[1, 0, 3:5, 3:5] = 60  # the same object across four cells
+    images[1, 0, 7, 7] = 242  # within the tolerance of the background
+    pixels, cells = volume_opacity.object_cover(images, 4)
+    assert pixels == pytest.approx(8 / 128) and cells == pytest.approx(5 / 32)
+
+
+def test_volume_opacity_measures_a_volume_run_and_refuses_a_flat_one(tmp_path, monkeypatch, capsys):
+    from infogan.cli import main
+
+    quick = ["--steps", "2", "--batch-size", "8", "--checkpoint-every", "2", "--sample-every", "2", "--quiet"]
+    volume = tmp_path / "volume"
+    assert main(["train", "--preset", "chairs-rotation", "--network", "chairs-volume16-unstyled", "--mirror-volume",
+                 "--codes", "cat:3,yaw:-180:180,stretch:0.8:1.2", "--out", str(volume), *quick]) == 0
+    opacity = volume_opacity.composited_opacity(volume_opacity.InfoGAN.load(volume), yaws=4, draws=3)
+    assert opacity.shape == (12, 16, 16) and 0 <= opacity.min() and opacity.max() <= 1
+    monkeypatch.setattr(sys, "argv", ["volume_opacity.py", str(volume), "--yaws", "4", "--draws", "3", "--real", "20"])
+    assert volume_opacity.main() == 0
+    out = capsys.readouterr().out
+    assert "G's composited 16x16 opacity over 4 turns x 3 draws: mean" in out and "chairs3d (20 test images): the object covers" in out
+    flat = tmp_path / "flat"
+    assert main(["train", "--preset", "chairs-rotation", "--network", "sprites", "--codes", "cat:3,cont:1", "--out", str(flat), *quick]) == 0
+    monkeypatch.setattr(sys, "argv", ["volume_opacity.py", str(flat)])
+    with pytest.raises(SystemExit) as stop:
+        volume_opacity.main()
+    assert stop.value.code == 2 and "has no volume turned by a yaw code (network sprites" in capsys.readouterr().err

@@ -1,0 +1,81 @@
+"""How opaque a volume network's composited map is, against how much of the real images the object covers.
+
+G's volume holds densities; each pixel of the composited map (the volume's side, e.g. 16 x 16) is
+as opaque as what its line of sight crosses. If the volume held a solid object on empty space, the
+opaque share of the map would be near the share of the real images' map cells that the object
+touches. A map opaque nearly everywhere is a fog: the shape then lives in the volume's features
+and the 2D layers, not in its density (docs/experiments.md, session 26).
+
+    python scripts/volume_opacity.py runs/chairsd256t-s0 [--yaws 24 --draws 64 --real 300]
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from infogan.data import load_dataset
+from infogan.model import InfoGAN
+from infogan.networks import composite, turning_grid
+
+
+@torch.no_grad()
+def composited_opacity(model: InfoGAN, yaws: int, draws: int, seed: int = 0) -> torch.Tensor:
+    """The composited opacity (N x side x side) of ``draws`` latents at each of ``yaws`` turns,
+    every other code drawn from its prior and any stretch left at 1."""
+    generator = model.generator
+    yaw_code = next(name for name, code in model.spec.by_name.items() if getattr(code, "pose", None) == "yaw")
+    maps = []
+    for k in range(yaws):
+        yaw = -math.pi + 2 * math.pi * k / yaws
+        noise, codes = model.latents(draws, {yaw_code: yaw}, seed=seed + k)
+        latent = model.spec.generator_input(noise, codes)
+        volume = generator.upconv3d(generator.fc(latent[:, generator.content_columns]).view(-1, *generator.start_shape))
+        if generator.mirror:
+            volume = 0.5 * (volume + volume.flip(-1))
+        pitch = torch.zeros(draws) + (generator.tilt if generator.tilt is not None else 0.0)
+        grid = turning_grid(torch.full((draws,), yaw), pitch, volume.shape)
+        maps.append(composite(F.grid_sample(volume, grid, align_corners=False))[:, -1])
+    return torch.cat(maps)
+
+
+def object_cover(images: np.ndarray, side: int, tolerance: float = 3.0) -> tuple[float, float]:
+    """For uint8 N x 1 x H x W images on a plain background (the corner pixel's value): the share of
+    pixels that differ from it by more than ``tolerance``, and the share of the side x side cells
+    (H and W divisible by side) that hold any such pixel."""
+    pixels = images[:, 0].astype(np.float64)
+    background = pixels[:, :1, :1]
+    object_mask = np.abs(pixels - background) > tolerance
+    n, height, width = object_mask.shape
+    cells = object_mask.reshape(n, side, height // side, side, width // side).any(axis=(2, 4))
+    return float(object_mask.mean()), float(cells.mean())
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("run")
+    parser.add_argument("--yaws", type=int, default=24, help="turns over the full circle (default 24)")
+    parser.add_argument("--draws", type=int, default=64, help="latents per turn (default 64)")
+    parser.add_argument("--real", type=int, default=300, help="real test images measured (default 300)")
+    args = parser.parse_args()
+    model = InfoGAN.load(args.run)
+    if model.generator.__class__.__name__ != "VolumeGenerator" or not any(
+            getattr(code, "pose", None) == "yaw" for code in model.spec.by_name.values()):
+        parser.error(f"{args.run} has no volume turned by a yaw code (network {model.network}, codes {model.config.codes})")
+    opacity = composited_opacity(model, args.yaws, args.draws)
+    side = opacity.shape[-1]
+    print(f"{args.run} ({model.step} updates): G's composited {side}x{side} opacity over {args.yaws} turns x {args.draws} draws: "
+          f"mean {opacity.mean():.3f}, share above 0.5 {(opacity > 0.5).float().mean():.3f}, above 0.9 {(opacity > 0.9).float().mean():.3f}")
+    dataset = load_dataset(model.config.dataset, "test")
+    pixels, cells = object_cover(dataset.images(np.arange(min(args.real, len(dataset)))), side)
+    print(f"{model.config.dataset} ({min(args.real, len(dataset))} test images): the object covers {pixels:.3f} of the pixels "
+          f"and touches {cells:.3f} of the {side}x{side} cells")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
