@@ -532,3 +532,32 @@ done
 "$PY" scripts/factor_profile.py runs/chairsun16-s1 --factor width --split-by azimuth
 for run in chairsd256t-s0 chairsun16t-s0; do "$PY" scripts/factor_profile.py "runs/$run" --factor azimuth; done
 "$PY" benchmarks/throughput.py --networks --only chairs-volume16-unstyled,chairs-volume16-unstyled-d256 --threads 1 --steps 8 --batch-size 64
+
+# session 26 (docs/experiments.md, "chairs3d: the turn fails on four styles"). The d256 runs resumed from session 25's
+# figures; every run stopped with SIGTERM at the update given (chairslit-s0, chairslit-s1, chairslitd-s1 to free their
+# core for the next run). chairsd256t-s1-at8934 is chairsd256t-s1's directory copied at update 8,934. chairssil-s0
+# (--volume-silhouette, 1,063 updates) ran at commit f6460a7, whose option was reverted in the next commit.
+D256=(${CHAIRS_UNSTYLED[*]} --network chairs-volume16-unstyled-d256 --volume-tilt 22 --codes cat:12,yaw:-180:180,stretch:0.7:1.3)
+{
+  echo "run chairsd256t-s0 ${D256[*]} --seed 0 --steps 13515"
+  echo "run chairsd256t-s1 ${D256[*]} --seed 1 --steps 8934"
+} | xargs -P "$JOBS" -I{} bash -c {}
+cp -r runs/chairsd256t-s1 runs/chairsd256t-s1-at8934
+{
+  echo "run chairslit-s0 ${D256[*]} --camera-light --seed 0 --steps 4695"
+  echo "run chairslit-s1 ${D256[*]} --camera-light --seed 1 --steps 2667"
+} | xargs -P "$JOBS" -I{} bash -c {}
+{
+  echo "run chairslitd-s0 ${D256[*]} --camera-light --camera-light-azimuth -39 --camera-light-elevation 48 --seed 0 --steps 8120"
+  echo "run chairslitd-s1 ${D256[*]} --camera-light --camera-light-azimuth -39 --camera-light-elevation 48 --seed 1 --steps 1629; run chairsd256t-s1 ${D256[*]} --seed 1 --steps 12553"
+} | xargs -P "$JOBS" -I{} bash -c {}
+"$PY" scripts/summarize_factors.py runs/chairsd256t-s0 runs/chairsd256t-s1-at8934 runs/chairsd256t-s1 runs/chairslitd-s0 --factors style,azimuth,width
+for run in chairsd256t-s0 chairsd256t-s1-at8934 chairsd256t-s1 chairslitd-s0; do
+  "$PY" scripts/factor_profile.py "runs/$run" --factor width --split-by azimuth
+done
+for run in chairsd256t-s0 chairsd256t-s1-at8934 chairsun16t-s0 chairsun16-s1 chairslitd-s0; do
+  "$PY" scripts/factor_profile.py "runs/$run" --factor azimuth --per style
+done
+for run in chairsd256t-s0-at6000 chairsd256t-s0 chairsd256t-s1-at8934 chairsun16t-s0 chairsun16-s1 chairslitd-s0; do
+  "$PY" scripts/volume_opacity.py "runs/$run"
+done

@@ -281,9 +281,8 @@ class VolumeGenerator(nn.Module):
     other then comes only from the pose and light codes (without it, G turned a lit patch round
     with its yaw code). With ``camera_light`` (the light's starting azimuth and elevation, degrees)
     and no light code, one light fixed to the camera at a learned direction shades the turned
-    volume, as a renderer's fixed lamp does: a voxel's features are the same from every side, so
-    without it the two faces of a thin part (a chair's back) look alike from the front and from
-    behind until the 2D layers guess which side they see."""
+    volume, as a renderer's fixed lamp does (a voxel's features are the same from every side). On
+    chairs3d, started at the renderer's lamp, it left the turn's score where it was."""
 
     def __init__(self, spec: LatentSpec, network: str, mirror: bool = False, tilt: float = 0.0,
                  camera_light: tuple[float, float] | None = None):
