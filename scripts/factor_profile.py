@@ -83,7 +83,8 @@ def angle_errors(code: np.ndarray, angle: np.ndarray) -> np.ndarray:
 
 def print_per_group(name: str, groups: np.ndarray, factor_name: str, factor, values: np.ndarray, codes: dict, angle_codes: dict) -> None:
     """Each code's score within each group; for angle codes on a circular factor, the share read
-    within 45 degrees in each group and each eighth of the factor's turn."""
+    within 45 degrees in each group and each eighth of the factor's turn, and where the code puts
+    each eighth (its circular mean, in the factor's degrees)."""
     labels = np.unique(groups)
     circular = factor.kind == "circular"
     errors = {code: angle_errors(estimate, factor.angle(values)) for code, estimate in angle_codes.items()} if circular else {}
@@ -103,8 +104,8 @@ def print_per_group(name: str, groups: np.ndarray, factor_name: str, factor, val
         print(f"\n| {name} | share of {code} within 45° of the truth in each eighth of {factor_name}: " + " | ".join(f"{45 * k}–{45 * k + 45}°" for k in range(8)) + " |")
         print("|---|" + "---|" * 8)
         for label in labels:
-            cells = [(abs(error[(groups == label) & (eighth == k)]) < 45).mean() if ((groups == label) & (eighth == k)).any() else np.nan for k in range(8)]
-            print(f"| {label:g} | " + " | ".join("–" if np.isnan(cell) else f"{cell:.2f}" for cell in cells) + " |")
+            cells = [abs(error[(groups == label) & (eighth == k)]) < 45 for k in range(8)]
+            print(f"| {label:g} | " + " | ".join(f"{cell.mean():.2f}" if cell.size else "–" for cell in cells) + " |")
         read = factor.angle(values) + np.radians(error)  # the reading in the factor's own degrees
         print(f"\n| {name} | {code} read as (degrees of {factor_name}; mean resultant) in each eighth: " + " | ".join(f"{45 * k}–{45 * k + 45}°" for k in range(8)) + " |")
         print("|---|" + "---|" * 8)

@@ -16,30 +16,21 @@ import math
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from infogan.data import load_dataset
 from infogan.model import InfoGAN
-from infogan.networks import composite, turning_grid
+from infogan.networks import VolumeGenerator
 
 
 @torch.no_grad()
 def composited_opacity(model: InfoGAN, yaws: int, draws: int, seed: int = 0) -> torch.Tensor:
     """The composited opacity (N x side x side) of ``draws`` latents at each of ``yaws`` turns,
-    every other code drawn from its prior and any stretch left at 1."""
-    generator = model.generator
+    every other code drawn from its prior."""
     yaw_code = next(name for name, code in model.spec.by_name.items() if getattr(code, "pose", None) == "yaw")
     maps = []
     for k in range(yaws):
-        yaw = -math.pi + 2 * math.pi * k / yaws
-        noise, codes = model.latents(draws, {yaw_code: yaw}, seed=seed + k)
-        latent = model.spec.generator_input(noise, codes)
-        volume = generator.upconv3d(generator.fc(latent[:, generator.content_columns]).view(-1, *generator.start_shape))
-        if generator.mirror:
-            volume = 0.5 * (volume + volume.flip(-1))
-        pitch = torch.zeros(draws) + (generator.tilt if generator.tilt is not None else 0.0)
-        grid = turning_grid(torch.full((draws,), yaw), pitch, volume.shape)
-        maps.append(composite(F.grid_sample(volume, grid, align_corners=False))[:, -1])
+        noise, codes = model.latents(draws, {yaw_code: -math.pi + 2 * math.pi * k / yaws}, seed=seed + k)
+        maps.append(model.generator.composited(model.spec.generator_input(noise, codes))[:, -1])
     return torch.cat(maps)
 
 
@@ -63,7 +54,7 @@ def main() -> int:
     parser.add_argument("--real", type=int, default=300, help="real test images measured (default 300)")
     args = parser.parse_args()
     model = InfoGAN.load(args.run)
-    if model.generator.__class__.__name__ != "VolumeGenerator" or not any(
+    if not isinstance(model.generator, VolumeGenerator) or not any(
             getattr(code, "pose", None) == "yaw" for code in model.spec.by_name.values()):
         parser.error(f"{args.run} has no volume turned by a yaw code (network {model.network}, codes {model.config.codes})")
     opacity = composited_opacity(model, args.yaws, args.draws)

@@ -85,7 +85,7 @@ def test_an_angle_code_through_factor_profile_and_generator_factors(tmp_path, mo
     rows = [row.split("|") for row in table.strip().splitlines()[1:5]]
     assert len(rows) == 4 and all(-180 <= float(row[2]) <= 180 and 0 <= float(row[3]) <= 1 for row in rows)
     assert "| c3 |" in out and "| c2 |" not in out  # the angle code is left out of the interval codes' tables
-    for per, column in (("style", 0), ("c1", None)):  # a discrete factor; Q's reading of a categorical code
+    for per in ("style", "c1"):  # a discrete factor; Q's reading of a categorical code
         monkeypatch.setattr(sys, "argv", ["factor_profile.py", str(run), "--factor", "azimuth", "--n", "100", "--per", per])
         assert factor_profile.main() == 0
         table = capsys.readouterr().out.split(f"azimuth within each {per}\n")[1].split("\n\n")
@@ -99,8 +99,7 @@ def test_an_angle_code_through_factor_profile_and_generator_factors(tmp_path, mo
         for cell in (cell.strip() for row in readings for cell in row[1:] if cell.strip() != "–"):
             degrees, resultant = cell.replace("(", " ").replace(")", " ").split()
             assert 0 <= float(degrees) <= 360 and 0 <= float(resultant) <= 1 + 1e-9
-        if column is not None:
-            assert {int(row[0]) for row in rows} <= set(range(12))
+        assert {int(row[0]) for row in rows} <= set(range(12))  # styles 0-11, or c1's three categories
     monkeypatch.setattr(sys, "argv", ["factor_profile.py", str(run), "--factor", "azimuth", "--per", "width"])
     with pytest.raises(SystemExit) as stop:
         factor_profile.main()

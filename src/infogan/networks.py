@@ -320,6 +320,16 @@ class VolumeGenerator(nn.Module):
         self.stretch_axis = nn.Parameter(torch.zeros(())) if stretched else None
 
     def forward(self, latent: torch.Tensor) -> torch.Tensor:
+        start = self.project_norm(self.project(self.composited(latent)))
+        if self.style is not None:
+            scale, shift = self.style(latent[:, self.content_columns])[:, :, None, None].chunk(2, dim=1)
+            start = start * (1 + scale) + shift
+        start = F.relu(start)
+        return self.upconv(start).float()
+
+    def composited(self, latent: torch.Tensor) -> torch.Tensor:
+        """What each pixel sees of the turned (and lit) volume: its features and, last, its opacity
+        (N x C x side x side), before the 2D layers."""
         content = latent[:, self.content_columns]
         poses = {code.pose: code.pose_value(latent[:, column:column + code.input_width].float()) for column, code in self.poses}
         zero = torch.zeros(len(latent), device=latent.device)
@@ -333,12 +343,7 @@ class VolumeGenerator(nn.Module):
             turned = shade(turned, poses["light"], zero + self.light_elevation)
         if self.camera_light is not None:
             turned = shade(turned, zero + self.camera_light[0], zero + self.camera_light[1])
-        start = self.project_norm(self.project(composite(turned)))
-        if self.style is not None:
-            scale, shift = self.style(content)[:, :, None, None].chunk(2, dim=1)
-            start = start * (1 + scale) + shift
-        start = F.relu(start)
-        return self.upconv(start).float()
+        return composite(turned)
 
 
 LIGHT_AMBIENT = 0.15  # share of the light that reaches every surface, as the faces3d renderer's
