@@ -533,10 +533,11 @@ done
 for run in chairsd256t-s0 chairsun16t-s0; do "$PY" scripts/factor_profile.py "runs/$run" --factor azimuth; done
 "$PY" benchmarks/throughput.py --networks --only chairs-volume16-unstyled,chairs-volume16-unstyled-d256 --threads 1 --steps 8 --batch-size 64
 
-# session 26 (docs/experiments.md, "chairs3d: the turn fails on four styles"). The d256 runs resumed from session 25's
-# figures; every run stopped with SIGTERM at the update given (chairslit-s0, chairslit-s1, chairslitd-s1 to free their
-# core for the next run). chairsd256t-s1-at8934 is chairsd256t-s1's directory copied at update 8,934. chairssil-s0
-# (--volume-silhouette, 1,063 updates) ran at commit f6460a7, whose option was reverted in the next commit.
+# session 26 (docs/experiments.md, "chairs3d: the turn fails on four styles, whose views Q reads as their reflection
+# front to back"). The d256 runs resumed from session 25's figures; every run stopped with SIGTERM at the update given
+# (chairslit-s0, chairslit-s1 and chairslitd-s1 to free their core for the next run). chairsd256t-s1-at8934 is
+# chairsd256t-s1's directory copied at update 8,934. chairssil-s0 (--volume-silhouette, 1,063 updates) ran at commit
+# f6460a7, whose option was reverted in the next commit.
 D256=(${CHAIRS_UNSTYLED[*]} --network chairs-volume16-unstyled-d256 --volume-tilt 22 --codes cat:12,yaw:-180:180,stretch:0.7:1.3)
 {
   echo "run chairsd256t-s0 ${D256[*]} --seed 0 --steps 13515"
@@ -558,6 +559,9 @@ done
 for run in chairsd256t-s0 chairsd256t-s1-at8934 chairsun16t-s0 chairsun16-s1 chairslitd-s0; do
   "$PY" scripts/factor_profile.py "runs/$run" --factor azimuth --per style
 done
-for run in chairsd256t-s0-at6000 chairsd256t-s0 chairsd256t-s1-at8934 chairsun16t-s0 chairsun16-s1 chairslitd-s0; do
+for run in chairsd256t-s0-at6000 chairsd256t-s0 chairsd256t-s1-at8934 chairsd256t-s1 chairslitd-s0 chairsun16t-s0 chairsun16-s1; do
   "$PY" scripts/volume_opacity.py "runs/$run"
 done
+"$PY" -c "import math, sys; from infogan.model import InfoGAN
+for run in sys.argv[1:]: print(run, [round(math.degrees(a), 1) for a in InfoGAN.load('runs/' + run).generator.camera_light.tolist()])" \
+  chairslit-s0 chairslit-s1 chairslitd-s0 chairslitd-s1  # where each camera light ended (azimuth, elevation)
