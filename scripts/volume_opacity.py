@@ -24,12 +24,14 @@ from infogan.networks import VolumeGenerator
 
 @torch.no_grad()
 def composited_opacity(model: InfoGAN, yaws: int, draws: int, seed: int = 0) -> torch.Tensor:
-    """The composited opacity (N x side x side) of ``draws`` latents at each of ``yaws`` turns,
-    every other code drawn from its prior."""
-    yaw_code = next(name for name, code in model.spec.by_name.items() if getattr(code, "pose", None) == "yaw")
+    """The composited opacity (N x side x side) of ``draws`` latents at each of ``yaws`` turns over
+    the yaw code's range (a full turn, or an interval code's), every other code drawn from its prior."""
+    name, code = next((name, code) for name, code in model.spec.by_name.items() if getattr(code, "pose", None) == "yaw")
+    turns = [-math.pi + 2 * math.pi * k / yaws for k in range(yaws)] if code.kind == "circ" else \
+        [code.low + (code.high - code.low) * (k + 0.5) / yaws for k in range(yaws)]
     maps = []
-    for k in range(yaws):
-        noise, codes = model.latents(draws, {yaw_code: -math.pi + 2 * math.pi * k / yaws}, seed=seed + k)
+    for k, turn in enumerate(turns):
+        noise, codes = model.latents(draws, {name: turn}, seed=seed + k)
         maps.append(model.generator.composited(model.spec.generator_input(noise, codes))[:, -1])
     return torch.cat(maps)
 
@@ -49,7 +51,7 @@ def object_cover(images: np.ndarray, side: int, tolerance: float = 3.0) -> tuple
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("run")
-    parser.add_argument("--yaws", type=int, default=24, help="turns over the full circle (default 24)")
+    parser.add_argument("--yaws", type=int, default=24, help="turns over the yaw code's range (default 24)")
     parser.add_argument("--draws", type=int, default=64, help="latents per turn (default 64)")
     parser.add_argument("--real", type=int, default=300, help="real test images measured (default 300)")
     args = parser.parse_args()
