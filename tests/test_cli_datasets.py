@@ -234,6 +234,10 @@ def test_pose_codes_on_a_flat_network_are_a_one_line_error(tmp_path, capsys):
     assert "start the camera light, which is off: add camera_light (--camera-light)" in only_error_line(capsys.readouterr().err)
     assert main(["train", "--preset", "faces-azimuth", *unlit, "--camera-light", "--camera-light-elevation", "120", "--out", str(out), *quick()]) == 2
     assert "elevation -90..90 degrees, got -39.0, 120.0" in only_error_line(capsys.readouterr().err)
+    assert main(["train", "--preset", "faces-azimuth", "--volume-silhouette", "--out", str(out), *quick()]) == 2
+    assert "volume_silhouette cuts G's picture to its volume's outline, and faces has no volume" in only_error_line(capsys.readouterr().err)
+    assert main(["train", "--preset", "faces-azimuth", "--opacity-weight", "0.3", "--out", str(out), *quick()]) == 2
+    assert "opacity_weight charges G for its volume's opacity, and faces has no volume" in only_error_line(capsys.readouterr().err)
 
 
 def test_a_volume_network_trains_on_faces3d_resumes_evaluates_and_traverses_its_pose_codes(tmp_path, capsys):

@@ -29,7 +29,7 @@ def test_every_example_in_api_md_runs(real_data_root, tmp_path, monkeypatch, cap
         except Exception as error:  # name the block that broke
             pytest.fail(f"docs/api.md block {number} raised {type(error).__name__}: {error}\n{block}")
     printed = capsys.readouterr().out
-    assert "update 100: L_I(c1)" in printed and "accuracy on 1,000 test digits" in printed
+    assert "update 50: L_I(c1)" in printed and "accuracy on 1,000 test digits" in printed
     assert (tmp_path / "runs" / "api-mnist" / "threes.png").is_file() and (tmp_path / "runs" / "api-mnist" / "c2.png").is_file()
-    assert namespace["last"]["step"] == 110 and 0.0 <= namespace["scored"]["accuracy"] <= 1.0
+    assert namespace["last"]["step"] == 60 and 0.0 <= namespace["scored"]["accuracy"] <= 1.0
     assert set(namespace["result"]["disentanglement"]) >= {"factor_vae", "beta_vae", "mig", "sap", "dci_disentanglement"}

@@ -471,6 +471,35 @@ def test_a_camera_light_shades_the_turned_volume_from_a_learned_direction():
         make_generator(LatentSpec.parse("cont:1", noise=2), "faces", camera_light=(0.0, 0.0))
 
 
+def test_a_silhouette_shows_g_s_picture_where_the_volume_is_opaque_and_the_background_elsewhere():
+    torch.manual_seed(0)
+    spec = LatentSpec.parse("yaw:-180:180,cont:1", noise=2)
+    cut = make_generator(spec, "chairs-volume16-unstyled", silhouette=True)
+    init_weights(cut)
+    with torch.no_grad():
+        cut.background.fill_(2.0)
+    plain = make_generator(spec, "chairs-volume16-unstyled")
+    plain.load_state_dict({k: v for k, v in cut.state_dict().items() if k != "background"})  # the background is its only extra weight
+    latent = spec.generator_input(spec.sample_noise(3), spec.sample_codes(3))
+    with torch.no_grad():
+        picture = plain(latent)
+        content = latent[:, cut.content_columns]
+        volume = cut.upconv3d(cut.fc(content).view(-1, 64, 4, 4, 4))
+        grid = turning_grid(torch.atan2(latent[:, 3], latent[:, 2]), cut.tilt.expand(3), volume.shape)
+        opacity = composite(F.grid_sample(volume, grid, align_corners=False))[:, -1:]
+        opacity = F.interpolate(opacity, size=(64, 64), mode="bilinear", align_corners=False)
+        torch.testing.assert_close(cut(latent), opacity * picture + (1 - opacity) * torch.sigmoid(torch.tensor(2.0)))
+        torch.testing.assert_close(cut.last_opacity, cut.composited(latent)[:, -1])  # what the opacity penalty charges
+        background = torch.sigmoid(torch.tensor(2.0))
+        low, high = torch.minimum(picture, background), torch.maximum(picture, background)
+        assert (cut(latent) >= low - 1e-6).all() and (cut(latent) <= high + 1e-6).all()  # each pixel between the two
+        assert (cut(latent) - picture).abs().max() > 0.01  # where the fog of a fresh volume thins, the background shows
+    cut(latent).mean().backward()
+    assert cut.background.grad.abs().item() > 0 and plain.background is None
+    with pytest.raises(NetworkError, match="a silhouette is a volume's outline; faces has no volume"):
+        make_generator(LatentSpec.parse("cont:1", noise=2), "faces", silhouette=True)
+
+
 def test_a_stretch_code_widens_g_s_volume_and_is_not_part_of_the_content():
     torch.manual_seed(0)
     spec = LatentSpec.parse("yaw:-75:75,stretch:0.8:1.2,cont:1", noise=2)

@@ -16,12 +16,12 @@ class InfoGAN:
     """Generator, discriminator with its Q head, and the latent layout they were trained with."""
 
     def __init__(self, spec: LatentSpec, leaky_slope: float = 0.1, device="cpu", network: str = "mnist", mirror_volume: bool = False,
-                 volume_tilt: float = 0.0, camera_light: tuple[float, float] | None = None):
+                 volume_tilt: float = 0.0, camera_light: tuple[float, float] | None = None, volume_silhouette: bool = False):
         self.spec = spec
         self.network = network
         self.image_shape = architecture(network).image_shape
         self.device = torch.device(device)
-        self.generator = make_generator(spec, network, mirror_volume, volume_tilt, camera_light).to(self.device)
+        self.generator = make_generator(spec, network, mirror_volume, volume_tilt, camera_light, volume_silhouette).to(self.device)
         self.discriminator = Discriminator(spec.output_width, leaky_slope, network).to(self.device)
         init_weights(self.generator)
         init_weights(self.discriminator)
@@ -29,7 +29,7 @@ class InfoGAN:
     @classmethod
     def from_config(cls, config: TrainConfig, device="cpu") -> "InfoGAN":
         return cls(config.latent_spec(), config.leaky_slope, device, config.resolved_network(), config.mirror_volume,
-                   config.volume_tilt, config.camera_light_start())
+                   config.volume_tilt, config.camera_light_start(), config.volume_silhouette)
 
     @classmethod
     def load(cls, run: str | os.PathLike, device="cpu") -> "InfoGAN":

@@ -282,10 +282,15 @@ class VolumeGenerator(nn.Module):
     with its yaw code). With ``camera_light`` (the light's starting azimuth and elevation, degrees)
     and no light code, one light fixed to the camera at a learned direction shades the turned
     volume, as a renderer's fixed lamp does (a voxel's features are the same from every side). On
-    chairs3d, started at the renderer's lamp, it left the turn's score where it was."""
+    chairs3d, started at the renderer's lamp, it left the turn's score where it was. With
+    ``silhouette`` the image is G's picture where the turned volume is opaque and a learned plain
+    background where it is not (the composited opacity, upsampled), so the object's outline is the
+    volume's. Every forward pass keeps its composited opacity in ``last_opacity`` for the
+    objective's opacity penalty, which is what keeps space empty: without it G made its whole
+    volume opaque and painted the background itself."""
 
     def __init__(self, spec: LatentSpec, network: str, mirror: bool = False, tilt: float = 0.0,
-                 camera_light: tuple[float, float] | None = None):
+                 camera_light: tuple[float, float] | None = None, silhouette: bool = False):
         super().__init__()
         arch = architecture(network)
         volume = arch.volume
@@ -315,6 +320,7 @@ class VolumeGenerator(nn.Module):
         self.light_elevation = nn.Parameter(torch.zeros(())) if lit else None
         if camera_light is not None and lit:
             raise NetworkError("a camera light is G's own fixed light; with a light code the code sets the light: leave one out")
+        self.background = nn.Parameter(torch.zeros(())) if silhouette else None  # its level before the output's sigmoid
         self.camera_light = None if camera_light is None else nn.Parameter(torch.tensor([math.radians(d) for d in camera_light]))  # azimuth, elevation
         stretched = any(code.pose == "stretch" for _, code in self.poses)
         self.stretch_axis = nn.Parameter(torch.zeros(())) if stretched else None
@@ -324,8 +330,11 @@ class VolumeGenerator(nn.Module):
         if self.style is not None:
             scale, shift = self.style(latent[:, self.content_columns])[:, :, None, None].chunk(2, dim=1)
             start = start * (1 + scale) + shift
-        start = F.relu(start)
-        return self.upconv(start).float()
+        image = self.upconv(F.relu(start)).float()
+        if self.background is None:
+            return image
+        opacity = F.interpolate(self.last_opacity[:, None].float(), size=image.shape[-2:], mode="bilinear", align_corners=False)
+        return opacity * image + (1 - opacity) * torch.sigmoid(self.background)
 
     def composited(self, latent: torch.Tensor) -> torch.Tensor:
         """What each pixel sees of the turned (and lit) volume: its features and, last, its opacity
@@ -343,7 +352,9 @@ class VolumeGenerator(nn.Module):
             turned = shade(turned, poses["light"], zero + self.light_elevation)
         if self.camera_light is not None:
             turned = shade(turned, zero + self.camera_light[0], zero + self.camera_light[1])
-        return composite(turned)
+        seen = composite(turned)
+        self.last_opacity = seen[:, -1]
+        return seen
 
 
 LIGHT_AMBIENT = 0.15  # share of the light that reaches every surface, as the faces3d renderer's
@@ -387,13 +398,15 @@ def check_pose_codes(spec: LatentSpec, network: str) -> None:
 
 
 def make_generator(spec: LatentSpec, network: str, mirror_volume: bool = False, volume_tilt: float = 0.0,
-                   camera_light: tuple[float, float] | None = None) -> nn.Module:
+                   camera_light: tuple[float, float] | None = None, silhouette: bool = False) -> nn.Module:
     """G for ``network`` fed by the latent layout ``spec``; only volume networks take pose codes,
-    a mirror-symmetric volume, a starting tilt (degrees, positive: looking down on the object) and
-    a camera light (its starting azimuth and elevation, degrees; none: no light)."""
+    a mirror-symmetric volume, a starting tilt (degrees, positive: looking down on the object), a
+    camera light (its starting azimuth and elevation, degrees; none: no light) and a silhouette."""
     check_pose_codes(spec, network)
     if architecture(network).volume is not None:
-        return VolumeGenerator(spec, network, mirror_volume, volume_tilt, camera_light)
+        return VolumeGenerator(spec, network, mirror_volume, volume_tilt, camera_light, silhouette)
+    if silhouette:
+        raise NetworkError(f"a silhouette is a volume's outline; {network} has no volume")
     if mirror_volume:
         raise NetworkError(f"a mirror-symmetric volume needs a volume network; {network} has no volume")
     if camera_light is not None:
