@@ -31,6 +31,12 @@ drawn: a circular factor's circular mean and mean resultant length (1: every ima
 continuous one's mean. A code that turns the object as the data turns shows a mean that moves in
 step with it.
 
+With --sweep CODE --per CAT (a categorical code), each circular factor as the reader sees it with
+CAT held at each category and CODE at 8 angles or 9 values, the rest drawn; the last column adds
+up the turns between neighbouring columns. A code that turns every category's object as the data
+turns gives a turn near the code's own range; one that folds the view of some categories, showing
+a view and its reflection alike, gives a small turn there.
+
 With --moves C --across A (two interval codes), how each factor changes, in its own units, when
 C moves from -1 to +1 with everything else fixed, at five values of A: the mean change and the
 mean absolute change over the code settings. A mean absolute change well above the mean's size is
@@ -43,6 +49,7 @@ The reader is trained once per dataset and kept in the --reader file.
     python scripts/generator_factors.py runs/chairs-cont2-parity1from2000-inv1-mirror-stretch-s1 --reader runs/chairs3d-reader.pt --moves c3 --across c2
     python scripts/generator_factors.py runs/chairsun16-s0 --reader runs/chairs3d-reader.pt --chain c3:width --split-by azimuth
     python scripts/generator_factors.py runs/chairsun16-s0 --reader runs/chairs3d-reader.pt --sweep c2
+    python scripts/generator_factors.py runs/chairsun16-s0 --reader runs/chairs3d-reader.pt --sweep c2 --per c1
 """
 
 from __future__ import annotations
@@ -133,6 +140,7 @@ def main() -> int:
     parser.add_argument("--split-by", help="also within thirds of G's images by this factor's distance from its middle (circular: how side-on)")
     parser.add_argument("--chain", metavar="CODE:FACTOR", help="a continuous code and its factor: G shows it, Q reads G, Q reads real images")
     parser.add_argument("--sweep", metavar="CODE", help="an angle or interval code: each factor in G's images at values across its range")
+    parser.add_argument("--per", metavar="CAT", help="with --sweep: a categorical code, held at each category in turn")
     parser.add_argument("--moves", help="an interval code: print what moving it from -1 to +1 does to each factor")
     parser.add_argument("--across", help="with --moves: another interval code, held at -1, -0.5, 0, 0.5 and 1 in turn")
     args = parser.parse_args()
@@ -160,6 +168,9 @@ def main() -> int:
     swept = [code.name for code in model.spec.codes if code.kind in ("cont", "circ")]
     if args.sweep and args.sweep not in swept:
         parser.error(f"--sweep takes an angle or interval code of this run ({', '.join(swept) or 'it has none'}), not {args.sweep!r}")
+    categorical = [code.name for code in model.spec.codes if code.kind == "cat"]
+    if args.per and (not args.sweep or args.per not in categorical):
+        parser.error(f"--per goes with --sweep and takes a categorical code of this run ({', '.join(categorical) or 'it has none'}), not {args.per!r}")
     for code in filter(None, (args.moves, args.across)):
         if code not in interval:
             parser.error(f"--moves and --across take interval codes of this run ({', '.join(interval) or 'it has none'}), not {code!r}")
@@ -198,6 +209,8 @@ def main() -> int:
         print_moves(model, reader, names, args.moves, args.across, args.groups, args.seed)
     if args.sweep:
         print_sweep(model, reader, names, read_factors, args.sweep, args.groups, args.seed)
+    if args.per:
+        print_sweep_per(model, reader, names, read_factors, args.sweep, args.per, args.groups, args.seed)
     if args.chain:
         print_chain(model, images, codes[chain_code].numpy(), on_fake, test_set, indices, truth, names, chain_code, chain_factor,
                     read_factors.get(args.split_by))
@@ -248,12 +261,39 @@ def print_sweep(model, reader: nn.Module, names: list[str], factors: dict, code:
             readings = read(reader, generate_in_chunks(model, noise, codes, chunk=500))
         cells = []
         for factor in circular:
-            resultant = np.exp(1j * np.arctan2(readings[:, names.index(f"{factor.name} (sin)")],
-                                               readings[:, names.index(f"{factor.name} (cos)")])).mean()
+            resultant = circular_reading(readings, names, factor)
             cells.append(f"{np.degrees(np.angle(resultant)):+.0f} ({np.abs(resultant):.2f})")
         cells += [f"{readings[:, names.index(f.name)].mean():.3f}" for f in continuous]
         print(f"| {np.degrees(value):+.0f}° | " if angle else f"| {value:+.2f} | ", end="")
         print(" | ".join(cells) + " |")
+
+
+def circular_reading(readings: np.ndarray, names: list[str], factor) -> complex:
+    """The mean of a circular factor's readings as a unit-free resultant: its angle is the
+    circular mean, its length how much the readings agree (1: all)."""
+    return np.exp(1j * np.arctan2(readings[:, names.index(f"{factor.name} (sin)")],
+                                  readings[:, names.index(f"{factor.name} (cos)")])).mean()
+
+
+def print_sweep_per(model, reader: nn.Module, names: list[str], factors: dict, code: str, per: str, groups: int, seed: int) -> None:
+    """Each circular factor in G's images with ``per`` held at each category and ``code`` at values
+    across its range, and the turn they add up to (``groups`` draws of the rest per cell)."""
+    angle = model.spec.by_name[code].kind == "circ"
+    values = np.radians(np.arange(-180, 180, 45)) if angle else np.linspace(-1, 1, 9)
+    for factor in (f for f in factors.values() if f.kind == "circular"):
+        print(f"\n{factor.name} in G's images with {per} held at each category and {code} at each value ({groups} draws of the "
+              "rest): circular mean in degrees (mean resultant length); turn: the sum of the steps between neighbours")
+        print(f"| {per} | " + " | ".join(f"{np.degrees(v):+.0f}°" if angle else f"{v:+.2f}" for v in values) + " | turn |")
+        print("|---|" + "---|" * (len(values) + 1))
+        for category in range(model.spec.by_name[per].categories):
+            means = []
+            for value in values:
+                noise, codes = model.latents(groups, {per: category, code: float(value)}, seed=seed)
+                with torch.no_grad():
+                    means.append(circular_reading(read(reader, generate_in_chunks(model, noise, codes, chunk=500)), names, factor))
+            turn = np.degrees(np.angle(np.array(means[1:]) / np.array(means[:-1]))).sum()
+            cells = [f"{np.degrees(np.angle(m)):+.0f} ({np.abs(m):.2f})" for m in means]
+            print(f"| {category} | " + " | ".join(cells) + f" | {turn:+.0f}° |")
 
 
 def reader_distance(readings: np.ndarray, names: list[str], factor) -> np.ndarray:

@@ -107,7 +107,7 @@ def test_an_angle_code_through_factor_profile_and_generator_factors(tmp_path, mo
     # generator_factors: the reader's azimuth along the angle code, and the width code's links by view
     argv = ["generator_factors.py", str(run), "--reader", str(tmp_path / "chairs3d.pt"), "--reader-train", "128", "--reader-epochs", "1",
             "--groups", "12", "--draws", "2", "--n", "90"]
-    monkeypatch.setattr(sys, "argv", [*argv, "--sweep", "c2", "--chain", "c3:width", "--split-by", "azimuth"])
+    monkeypatch.setattr(sys, "argv", [*argv, "--sweep", "c2", "--per", "c1", "--chain", "c3:width", "--split-by", "azimuth"])
     assert generator_factors.main() == 0
     out = capsys.readouterr().out
     sweep = out.split("each factor in G's images with c2 held at each value")[1].split("\n\n")[0].splitlines()
@@ -117,6 +117,14 @@ def test_an_angle_code_through_factor_profile_and_generator_factors(tmp_path, mo
     for _, azimuth, width in rows:
         mean, length = azimuth.replace("(", " ").replace(")", " ").split()
         assert -180 <= float(mean) <= 180 and 0 <= float(length) <= 1 + 1e-9 and np.isfinite(float(width))
+    per = out.split("azimuth in G's images with c1 held at each category and c2 at each value")[1].split("\n\n")[0].splitlines()
+    assert per[1] == "| c1 | " + " | ".join(f"{angle:+d}°" for angle in range(-180, 180, 45)) + " | turn |"
+    rows = [row.split("|")[1:-1] for row in per[3:]]
+    assert [row[0].strip() for row in rows] == ["0", "1", "2"] and all(len(row) == 10 for row in rows)
+    for row in rows:
+        means = [float(cell.split()[0]) for cell in row[1:9]]
+        steps = [(b - a + 180) % 360 - 180 for a, b in zip(means, means[1:])]  # the turn adds up the steps between neighbours
+        assert float(row[9].strip().rstrip("°")) == pytest.approx(sum(steps), abs=4)
     chain = out.split("c3 and width: |Spearman| of each link (thirds of |sin azimuth| (front and back first): the reader's")[1].splitlines()
     assert [row.split("|")[1].strip() for row in chain[3:7]] == ["all", "third 1", "third 2", "third 3"]
     assert sum(int(row.split("|")[2]) for row in chain[4:7]) == 24 and sum(int(row.split("|")[5]) for row in chain[4:7]) == 90
@@ -124,6 +132,11 @@ def test_an_angle_code_through_factor_profile_and_generator_factors(tmp_path, mo
     with pytest.raises(SystemExit) as stop:
         generator_factors.main()
     assert stop.value.code == 2 and "--sweep takes an angle or interval code of this run (c2, c3), not 'c1'" in capsys.readouterr().err
+    for extra in (["--per", "c1"], ["--sweep", "c2", "--per", "c3"]):
+        monkeypatch.setattr(sys, "argv", [*argv, *extra])
+        with pytest.raises(SystemExit) as stop:
+            generator_factors.main()
+        assert stop.value.code == 2 and "--per goes with --sweep and takes a categorical code of this run (c1), not" in capsys.readouterr().err
 
 
 def test_factor_profile_scores_a_faces_run_within_identities(tmp_path, monkeypatch, capsys):
