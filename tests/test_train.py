@@ -362,16 +362,16 @@ def test_image_spread_is_the_fakes_spread_over_the_reals():
     assert image_spread(one_image, real).item() == 0.0
 
 
-def test_a_collapsed_generator_is_warned_about_once(data_root, tmp_path, monkeypatch):
+def test_a_collapsed_generator_is_warned_about_once(tmp_path, quick_config, monkeypatch):
     loop = sys.modules["infogan.train"]  # the module: the package's name ``infogan.train`` is the function
     # G's images carry gradients and the real reference sample does not: G's spread is forced to 0.01 of it
     monkeypatch.setattr(loop, "pixel_spread", lambda images: torch.tensor(0.01 if images.requires_grad else 1.0))
-    config = dataclasses.replace(learning_config(data_root, 1.0), steps=40, log_every=10, eval_every=0)
+    config = quick_config(steps=8, log_every=2)
     with pytest.warns(UserWarning) as caught:
         train(config, tmp_path, progress=False)
     collapse = [str(w.message) for w in caught if "stopped varying" in str(w.message)]
     assert len(collapse) == 1, collapse
-    assert "at update 30 " in collapse[0] and "0.010 of the real images'" in collapse[0]  # the third window in a row
+    assert "at update 6 " in collapse[0] and "0.010 of the real images'" in collapse[0]  # the third window in a row
     assert [row["image_spread"] for row in read_log(tmp_path)] == pytest.approx([0.01] * 4)
 
 
