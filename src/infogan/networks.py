@@ -285,7 +285,7 @@ class VolumeGenerator(nn.Module):
     chairs3d, started at the renderer's lamp, it left the turn's score where it was. With
     ``silhouette`` the image is G's picture where the turned volume is opaque and a learned plain
     background where it is not (the composited opacity, upsampled), so the object's outline is the
-    volume's. Every forward pass keeps its composited opacity in ``last_opacity`` for the
+    volume's; training starts that background at the data's (``start_background``). Every forward pass keeps its composited opacity in ``last_opacity`` for the
     objective's opacity penalty, which is what keeps space empty: without it G made its whole
     volume opaque and painted the background itself."""
 
@@ -324,6 +324,12 @@ class VolumeGenerator(nn.Module):
         self.camera_light = None if camera_light is None else nn.Parameter(torch.tensor([math.radians(d) for d in camera_light]))  # azimuth, elevation
         stretched = any(code.pose == "stretch" for _, code in self.poses)
         self.stretch_axis = nn.Parameter(torch.zeros(())) if stretched else None
+
+    def start_background(self, level: float) -> None:
+        """Start the silhouette's background at ``level`` (in [0, 1]), the data's own: a background
+        that starts wrong makes every transparent pixel cost G, and it kept its fog."""
+        with torch.no_grad():
+            self.background.fill_(torch.logit(torch.tensor(level).clamp(0.01, 0.99)).item())
 
     def forward(self, latent: torch.Tensor) -> torch.Tensor:
         start = self.project_norm(self.project(self.composited(latent)))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from .base import ArrayDataset, Dataset, DataError, Factor, RenderedDataset, to_unit_range
+from .base import ArrayDataset, Dataset, DataError, Factor, RenderedDataset, border_level, to_unit_range
 from .files import cache_root, candidate_roots, find_file, locate
 from .idx import read_idx, read_idx_bytes, write_idx
 
@@ -84,6 +84,6 @@ def load_dataset(
 
 __all__ = [
     "ArrayDataset", "Dataset", "DataError", "Factor", "RenderedDataset", "SOURCES", "DATASET_NAMES", "Source",
-    "cache_root", "candidate_roots", "find_file", "load_dataset", "locate", "read_idx",
+    "border_level", "cache_root", "candidate_roots", "find_file", "load_dataset", "locate", "read_idx",
     "read_idx_bytes", "to_unit_range", "write_idx",
 ]

@@ -194,6 +194,13 @@ class HashedFactorsDataset(RenderedDataset):
         return values
 
 
+def border_level(images: np.ndarray) -> float:
+    """The median of the outermost ring of pixels of uint8 images N x C x H x W, in [0, 1]: the
+    background's level, for images of objects on a plain background."""
+    ring = np.concatenate([images[..., 0, :], images[..., -1, :], images[..., 1:-1, 0], images[..., 1:-1, -1]], axis=-1)
+    return float(np.median(ring)) / 255.0
+
+
 def to_unit_range(images: np.ndarray | torch.Tensor, device=None) -> torch.Tensor:
     """uint8 images -> float32 tensor in [0, 1] (on ``device``): the package's pixel convention."""
     tensor = torch.from_numpy(images) if isinstance(images, np.ndarray) else images
