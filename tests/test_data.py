@@ -282,6 +282,14 @@ def test_to_unit_range_divides_by_255_exactly():
     assert to_unit_range(pixels).flatten().tolist() == [0.0, np.float32(1 / 255), np.float32(128 / 255), 1.0]
 
 
+def test_border_level_is_the_median_of_the_outer_ring_whatever_lies_inside():
+    images = np.full((3, 1, 6, 6), 200, dtype=np.uint8)
+    images[:, :, 1:-1, 1:-1] = 0  # a dark object filling everything but the ring
+    images[0, 0, 0, :3] = 10  # a few ring pixels touched by the object
+    assert data.border_level(images) == pytest.approx(200 / 255)
+    assert data.border_level(np.full((2, 3, 4, 4), 51, dtype=np.uint8)) == pytest.approx(0.2)  # colour: every channel's ring
+
+
 @pytest.mark.parametrize(
     "factor, values, expected",
     [

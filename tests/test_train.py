@@ -7,10 +7,11 @@ import os
 import signal
 import sys
 
+import numpy as np
 import pytest
 import torch
 
-from infogan import TrainConfig, train
+from infogan import TrainConfig, data, train
 from infogan.checkpoint import CHECKPOINT_NAME, CheckpointError, load_checkpoint, save_checkpoint
 from infogan.config import ConfigError
 from infogan.data import DataError
@@ -394,5 +395,7 @@ def test_an_opacity_weight_clears_the_fog_of_g_s_volume(tmp_path):
     train(config, tmp_path, progress=False)
     charged = mean_opacity(InfoGAN.load(tmp_path))
     assert fresh > 0.7 and charged < 0.6 * fresh, (charged, fresh)  # measured: 0.82 and 0.43
+    level = data.border_level(data.load_dataset("faces3d", "train").images(np.arange(256)))
+    assert torch.sigmoid(load_checkpoint(tmp_path)["generator"]["background"]).item() == pytest.approx(level, abs=0.02)  # started there
     with pytest.raises(ConfigError, match="opacity_weight charges G for its volume's opacity, and mnist has no volume"):
         TrainConfig(opacity_weight=1.0).validate()
