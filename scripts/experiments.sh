@@ -565,3 +565,29 @@ done
 "$PY" -c "import math, sys; from infogan.model import InfoGAN
 for run in sys.argv[1:]: print(run, [round(math.degrees(a), 1) for a in InfoGAN.load('runs/' + run).generator.camera_light.tolist()])" \
   chairslit-s0 chairslit-s1 chairslitd-s0 chairslitd-s1  # where each camera light ended (azimuth, elevation)
+
+# session 27 (docs/experiments.md, "chairs3d: a silhouette with an opacity charge ..."). chairsop3-s0 and chairsop1-s0
+# ran at commit 29a4dab, whose silhouette background started at mid-grey (the next commit starts it at the data's), so
+# this script no longer makes them as they ran; chairsop1-s0 ran with --opacity-weight 0.1 to update 1,458
+# (chairsop1-s0-at1458 is that copy), then was resumed with --opacity-weight 1. Every run stopped with SIGTERM at the
+# update given.
+SIL=(${D256[*]} --volume-silhouette)
+{
+  echo "run chairsop3-s0 ${SIL[*]} --opacity-weight 0.3 --seed 0 --steps 2284"
+  echo "run chairsop1-s0 ${SIL[*]} --opacity-weight 0.1 --seed 0 --steps 1458; cp -r runs/chairsop1-s0 runs/chairsop1-s0-at1458; run chairsop1-s0 --opacity-weight 1 --steps 2242"
+} | xargs -P "$JOBS" -I{} bash -c {}
+{
+  echo "run chairsbg1-s0 ${SIL[*]} --opacity-weight 1 --seed 0 --steps 5512"
+  echo "run chairsbg1-s1 ${SIL[*]} --opacity-weight 1 --seed 1 --steps 5578"
+} | xargs -P "$JOBS" -I{} bash -c {}
+"$PY" scripts/summarize_factors.py runs/chairsbg1-s0 runs/chairsbg1-s1 --factors style,azimuth,width
+for run in chairsbg1-s0 chairsbg1-s1; do
+  "$PY" scripts/factor_profile.py "runs/$run" --factor width --split-by azimuth
+  "$PY" scripts/factor_profile.py "runs/$run" --factor azimuth --per style
+done
+for run in chairsop3-s0 chairsop1-s0-at1458 chairsop1-s0 chairsbg1-s0 chairsbg1-s1; do
+  "$PY" scripts/volume_opacity.py "runs/$run"
+done
+for run in chairsd256t-s0 chairsd256t-s1 chairslitd-s0 chairsbg1-s0 chairsbg1-s1; do  # where G's turn folds, by category
+  "$PY" scripts/generator_factors.py "runs/$run" --reader runs/chairs3d-reader.pt --groups 64 --draws 2 --n 500 --sweep c2 --per c1
+done
