@@ -589,5 +589,5 @@ for run in chairsop3-s0 chairsop1-s0-at1458 chairsop1-s0 chairsbg1-s0 chairsbg1-
   "$PY" scripts/volume_opacity.py "runs/$run"
 done
 for run in chairsd256t-s0 chairsd256t-s1 chairslitd-s0 chairsbg1-s0 chairsbg1-s1; do  # where G's turn folds, by category
-  "$PY" scripts/generator_factors.py "runs/$run" --reader runs/chairs3d-reader.pt --groups 64 --draws 2 --n 500 --sweep c2 --per c1
+  "$PY" scripts/generator_factors.py "runs/$run" --reader runs/chairs3d-reader.pt --groups 64 --draws 2 --n 3000 --sweep c2 --per c1
 done

@@ -33,9 +33,11 @@ step with it.
 
 With --sweep CODE --per CAT (a categorical code), each circular factor as the reader sees it with
 CAT held at each category and CODE at 8 angles or 9 values, the rest drawn; the last column adds
-up the turns between neighbouring columns. A code that turns every category's object as the data
-turns gives a turn near the code's own range; one that folds the view of some categories, showing
-a view and its reflection alike, gives a small turn there.
+up the turns between neighbouring columns, and the next names the values of the data's discrete
+factors (chairs3d's style) whose real test images Q reads mostly as that category. A code that
+turns every category's object as the data turns gives a turn near the code's own range; one that
+folds the view of some categories, showing them swing back and forth over one side, gives a small
+turn there.
 
 With --moves C --across A (two interval codes), how each factor changes, in its own units, when
 C moves from -1 to +1 with everything else fixed, at five values of A: the mean change and the
@@ -210,7 +212,8 @@ def main() -> int:
     if args.sweep:
         print_sweep(model, reader, names, read_factors, args.sweep, args.groups, args.seed)
     if args.per:
-        print_sweep_per(model, reader, names, read_factors, args.sweep, args.per, args.groups, args.seed)
+        print_sweep_per(model, reader, names, read_factors, args.sweep, args.per, args.groups, args.seed,
+                        modal_categories(model, test_set, indices, args.per))
     if args.chain:
         print_chain(model, images, codes[chain_code].numpy(), on_fake, test_set, indices, truth, names, chain_code, chain_factor,
                     read_factors.get(args.split_by))
@@ -275,16 +278,34 @@ def circular_reading(readings: np.ndarray, names: list[str], factor) -> complex:
                                   readings[:, names.index(f"{factor.name} (cos)")])).mean()
 
 
-def print_sweep_per(model, reader: nn.Module, names: list[str], factors: dict, code: str, per: str, groups: int, seed: int) -> None:
+def modal_categories(model, test_set, indices: np.ndarray, per: str) -> dict[int, str]:
+    """For each category of ``per``: the values of each discrete factor of the real test images
+    ``indices`` that Q puts mostly in it, with the share of that value's images it takes."""
+    read_as = model.encode(to_unit_range(test_set.images(indices)))[per].numpy()
+    values = test_set.factor_values(indices)
+    found: dict[int, list[str]] = {}
+    for column, factor in enumerate(test_set.factors):
+        if factor.kind != "discrete":
+            continue
+        for value in np.unique(values[:, column]):
+            counts = np.bincount(read_as[values[:, column] == value], minlength=model.spec.by_name[per].categories)
+            found.setdefault(int(counts.argmax()), []).append(f"{factor.name} {value:g} ({counts.max() / counts.sum():.2f})")
+    return {category: ", ".join(labels) for category, labels in found.items()}
+
+
+def print_sweep_per(model, reader: nn.Module, names: list[str], factors: dict, code: str, per: str, groups: int, seed: int,
+                    modal: dict[int, str]) -> None:
     """Each circular factor in G's images with ``per`` held at each category and ``code`` at values
-    across its range, and the turn they add up to (``groups`` draws of the rest per cell)."""
+    across its range, and the turn they add up to (``groups`` draws of the rest per cell); the last
+    column names the real images' discrete factor values that Q reads mostly as that category."""
     angle = model.spec.by_name[code].kind == "circ"
     values = np.radians(np.arange(-180, 180, 45)) if angle else np.linspace(-1, 1, 9)
     for factor in (f for f in factors.values() if f.kind == "circular"):
         print(f"\n{factor.name} in G's images with {per} held at each category and {code} at each value ({groups} draws of the "
               "rest): circular mean in degrees (mean resultant length); turn: the sum of the steps between neighbours")
-        print(f"| {per} | " + " | ".join(f"{np.degrees(v):+.0f}°" if angle else f"{v:+.2f}" for v in values) + " | turn |")
-        print("|---|" + "---|" * (len(values) + 1))
+        print(f"| {per} | " + " | ".join(f"{np.degrees(v):+.0f}°" if angle else f"{v:+.2f}" for v in values)
+              + " | turn | real images read mostly as it (share of them) |")
+        print("|---|" + "---|" * (len(values) + 2))
         for category in range(model.spec.by_name[per].categories):
             means = []
             for value in values:
@@ -293,7 +314,7 @@ def print_sweep_per(model, reader: nn.Module, names: list[str], factors: dict, c
                     means.append(circular_reading(read(reader, generate_in_chunks(model, noise, codes, chunk=500)), names, factor))
             turn = np.degrees(np.angle(np.array(means[1:]) / np.array(means[:-1]))).sum()
             cells = [f"{np.degrees(np.angle(m)):+.0f} ({np.abs(m):.2f})" for m in means]
-            print(f"| {category} | " + " | ".join(cells) + f" | {turn:+.0f}° |")
+            print(f"| {category} | " + " | ".join(cells) + f" | {turn:+.0f}° | {modal.get(category, '–')} |")
 
 
 def reader_distance(readings: np.ndarray, names: list[str], factor) -> np.ndarray:

@@ -118,9 +118,13 @@ def test_an_angle_code_through_factor_profile_and_generator_factors(tmp_path, mo
         mean, length = azimuth.replace("(", " ").replace(")", " ").split()
         assert -180 <= float(mean) <= 180 and 0 <= float(length) <= 1 + 1e-9 and np.isfinite(float(width))
     per = out.split("azimuth in G's images with c1 held at each category and c2 at each value")[1].split("\n\n")[0].splitlines()
-    assert per[1] == "| c1 | " + " | ".join(f"{angle:+d}°" for angle in range(-180, 180, 45)) + " | turn |"
+    assert per[1] == "| c1 | " + " | ".join(f"{angle:+d}°" for angle in range(-180, 180, 45)) + " | turn | real images read mostly as it (share of them) |"
     rows = [row.split("|")[1:-1] for row in per[3:]]
-    assert [row[0].strip() for row in rows] == ["0", "1", "2"] and all(len(row) == 10 for row in rows)
+    assert [row[0].strip() for row in rows] == ["0", "1", "2"] and all(len(row) == 11 for row in rows)
+    modal = [label.strip() for row in rows for label in row[10].split(",") if label.strip() != "–"]
+    styles = [int(label.split()[1]) for label in modal]
+    assert len(styles) == len(set(styles)) and len(styles) >= 10 and set(styles) <= set(range(12))  # each style seen named once
+    assert all(label.startswith("style ") and 0 < float(label.split("(")[1].rstrip(")")) <= 1 for label in modal)
     for row in rows:
         means = [float(cell.split()[0]) for cell in row[1:9]]
         steps = [(b - a + 180) % 360 - 180 for a, b in zip(means, means[1:])]  # the turn adds up the steps between neighbours
