@@ -32,8 +32,8 @@ continuous one's mean. A code that turns the object as the data turns shows a me
 step with it.
 
 With --sweep CODE --per CAT (a categorical code), each circular factor as the reader sees it with
-CAT held at each category and CODE at 8 angles or 9 values, the rest drawn; the last column adds
-up the turns between neighbouring columns, and the next names the values of the data's discrete
+CAT held at each category and CODE at 8 angles or 9 values, the rest drawn; a "turn" column adds
+up the steps between neighbouring columns, and the last names the values of the data's discrete
 factors (chairs3d's style) whose real test images Q reads mostly as that category. A code that
 turns every category's object as the data turns gives a turn near the code's own range; one that
 folds the view of some categories, showing them swing back and forth over one side, gives a small

@@ -285,9 +285,10 @@ class VolumeGenerator(nn.Module):
     chairs3d, started at the renderer's lamp, it left the turn's score where it was. With
     ``silhouette`` the image is G's picture where the turned volume is opaque and a learned plain
     background where it is not (the composited opacity, upsampled), so the object's outline is the
-    volume's; training starts that background at the data's (``start_background``). Every forward pass keeps its composited opacity in ``last_opacity`` for the
-    objective's opacity penalty, which is what keeps space empty: without it G made its whole
-    volume opaque and painted the background itself."""
+    volume's; training starts that background at the data's (``start_background``). Every forward
+    pass keeps its composited opacity in ``last_opacity`` for the objective's opacity charge, which
+    is what keeps space empty: without it G made its whole volume opaque and painted the
+    background itself. On chairs3d, with both, the volume covers what the chairs do."""
 
     def __init__(self, spec: LatentSpec, network: str, mirror: bool = False, tilt: float = 0.0,
                  camera_light: tuple[float, float] | None = None, silhouette: bool = False):

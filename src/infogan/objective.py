@@ -162,6 +162,12 @@ class Objective:
         ratio = (fake[:half] - fake[half:]).abs().float().mean() / (noise[:half] - noise[half:]).abs().mean()
         return 1.0 / (ratio + 1e-5), ratio
 
+    @staticmethod
+    def opacity_loss(G) -> torch.Tensor:
+        """A volume G's mean composited opacity in the forward pass that made the batch: charged to
+        G, it leaves empty what the images do not need filled."""
+        return G.last_opacity.float().mean()
+
     def hessian_penalty(self, G, latent: torch.Tensor, fake: torch.Tensor, directions: int = 2, epsilon: float = 0.1) -> torch.Tensor:
         """Peebles et al. (2020)'s Hessian penalty, on the continuous codes (and on the noise too with
         ``hessian_noise``): G's second derivative along ``directions`` random +-``epsilon`` steps in
