@@ -42,8 +42,8 @@ docs-figures: setup
 	$(VENV)/bin/infogan sample runs/mnist-seed1 -n 100 --columns 10 --seed 0 --out docs/figures/samples.png
 	$(VENV)/bin/infogan plot-accuracy runs/mnist-seed0 runs/mnist-seed1 runs/mnist-seed2 --out docs/figures/accuracy.png
 
-# two workers, one per core of the CI box (most tests use one core at a time); a file's tests share a worker, so its
-# expensive fixtures (test_train.py's seeded MNIST runs) are made once
+# two workers, one per core of the CI box, each with one torch thread (tests/conftest.py); a file's tests share a
+# worker, so its expensive fixtures (test_train.py's seeded MNIST runs) are made once
 test: setup
 	$(PY) -m pytest -q -n 2 --dist loadfile
 
