@@ -271,11 +271,15 @@ def print_sweep(model, reader: nn.Module, names: list[str], factors: dict, code:
         print(" | ".join(cells) + " |")
 
 
+def reader_angle(readings: np.ndarray, names: list[str], factor) -> np.ndarray:
+    """The angle (radians) that a circular factor's cosine and sine readings point to."""
+    return np.arctan2(readings[:, names.index(f"{factor.name} (sin)")], readings[:, names.index(f"{factor.name} (cos)")])
+
+
 def circular_reading(readings: np.ndarray, names: list[str], factor) -> complex:
     """The mean of a circular factor's readings as a unit-free resultant: its angle is the
     circular mean, its length how much the readings agree (1: all)."""
-    return np.exp(1j * np.arctan2(readings[:, names.index(f"{factor.name} (sin)")],
-                                  readings[:, names.index(f"{factor.name} (cos)")])).mean()
+    return np.exp(1j * reader_angle(readings, names, factor)).mean()
 
 
 def modal_categories(model, test_set, indices: np.ndarray, per: str) -> dict[int, str]:
@@ -321,8 +325,7 @@ def reader_distance(readings: np.ndarray, names: list[str], factor) -> np.ndarra
     """How far from ``factor``'s middle the reader puts each image; for a circular factor, how
     side-on (the |sine| of the angle its cosine and sine readings point to)."""
     if factor.kind == "circular":
-        cosine, sine = readings[:, names.index(f"{factor.name} (cos)")], readings[:, names.index(f"{factor.name} (sin)")]
-        return np.abs(np.sin(np.arctan2(sine, cosine)))
+        return np.abs(np.sin(reader_angle(readings, names, factor)))
     return np.abs(readings[:, names.index(factor.name)] - (factor.low + factor.high) / 2)
 
 
