@@ -26,7 +26,7 @@ RESUMABLE = {
     "checkpoint_minutes", "keep", "lr_d", "lr_g",  # smaller learning rates are the usual cure for a diverged run
     # InfoGAN-CR switches its contrastive term on in an InfoGAN trained without it
     "cr_weight", "cr_start", "cr_ramp", "lr_cr",
-    "hessian_weight", "hessian_noise", "mode_seeking", "opacity_weight", "instance_noise", "mirror_parity", "mirror_parity_start", "turn_stretch",  # as InfoGAN-CR's term, they can be switched on in a trained run
+    "hessian_weight", "hessian_noise", "mode_seeking", "opacity_weight", "depth_spread_weight", "instance_noise", "mirror_parity", "mirror_parity_start", "turn_stretch",  # as InfoGAN-CR's term, they can be switched on in a trained run
 }
 
 
@@ -49,6 +49,7 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     add("--camera-light-elevation", dest="camera_light_elevation", type=float, default=S, help="degrees where the camera light's learned direction starts, positive from above (chairs3d's lamp: 48; default 0)")
     add("--volume-silhouette", dest="volume_silhouette", action="store_true", default=S, help="a volume network's image is G's picture where its turned volume is opaque and a learned plain background elsewhere, so the object's outline is the volume's (for data on a plain background; default off)")
     add("--opacity-weight", dest="opacity_weight", type=float, default=S, help="weight in G's loss of its volume's mean composited opacity, which keeps space empty so that --volume-silhouette binds (volume networks; default 0, off)")
+    add("--depth-spread-weight", dest="depth_spread_weight", type=float, default=S, help="weight in G's loss of how far apart along each line of sight the voxels a pixel shows lie, so that a near part hides a far one (volume networks; default 0, off)")
     add("--volume-tilt", dest="volume_tilt", type=float, default=S, help="degrees where a volume network's learned tilt starts when there is no pitch code: the camera's elevation, if known (chairs3d's is 22; default 0)")
     add("--codes", default=S, help="latent codes, e.g. cat:10,cont:2 (default, the paper's MNIST codes); cont:N:LOW:HIGH sets a range, turn:N adds interval codes that G sees as a half turn, circ:N adds angle codes; yaw:LOW:HIGH and pitch:LOW:HIGH (degrees) turn a volume network's 3D features, light:LOW:HIGH (degrees) swings the light that shades them, stretch:LOW:HIGH (factors) widens them before the turn")
     add("--noise", type=int, default=S, help="noise dimensions (default 62)")

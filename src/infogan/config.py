@@ -63,6 +63,7 @@ class TrainConfig:
     camera_light_elevation: float = 0.0  # ... and (positive: from above); 0, 0: from the camera. chairs3d's lamp: -39, 48
     volume_silhouette: bool = False  # a volume network's image is G's picture where its turned volume is opaque, a learned plain background elsewhere
     opacity_weight: float = 0.0  # weight in G's loss of its volume's mean composited opacity (0: off), which keeps space empty under volume_silhouette
+    depth_spread_weight: float = 0.0  # weight in G's loss of its volume's mean depth spread (0: off): each pixel shows one opaque surface
     mirror_volume: bool = False  # a volume network's G makes its volume mirror-symmetric across its own x: no side can be lit or shaped apart from the other but by the pose and light codes
     leaky_slope: float = 0.1  # paper; the official code uses 0.01
     lr_d: float = 2e-4
@@ -100,7 +101,7 @@ class TrainConfig:
             if not getattr(self, name) > 0:
                 raise ConfigError(f"{name} must be positive, got {getattr(self, name)}")
         for name in ("lambda_cat", "lambda_cont", "lambda_circ", "lambda_real", "lambda_invariant", "mirror_parity", "mirror_parity_start", "info_weight_g", "cr_weight", "cr_start", "cr_ramp", "lr_cr",
-                     "hessian_weight", "mode_seeking", "opacity_weight", "instance_noise", "eval_every", "threads", "checkpoint_minutes"):
+                     "hessian_weight", "mode_seeking", "opacity_weight", "depth_spread_weight", "instance_noise", "eval_every", "threads", "checkpoint_minutes"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"{name} must be >= 0, got {getattr(self, name)}")
         for name in ("invariant_stretch", "turn_stretch"):
@@ -147,6 +148,8 @@ class TrainConfig:
             raise ConfigError(f"volume_silhouette cuts G's picture to its volume's outline, and {self.resolved_network()} has no volume: use a volume network or leave it off")
         if self.opacity_weight and architecture(self.resolved_network()).volume is None:
             raise ConfigError(f"opacity_weight charges G for its volume's opacity, and {self.resolved_network()} has no volume: use a volume network or set it to 0")
+        if self.depth_spread_weight and architecture(self.resolved_network()).volume is None:
+            raise ConfigError(f"depth_spread_weight charges G for how deep its volume's pixels are spread, and {self.resolved_network()} has no volume: use a volume network or set it to 0")
         if (self.camera_light_azimuth or self.camera_light_elevation) and not self.camera_light:
             raise ConfigError("camera_light_azimuth and camera_light_elevation start the camera light, which is off: add camera_light (--camera-light)")
         if not (-180 <= self.camera_light_azimuth <= 180 and -90 <= self.camera_light_elevation <= 90):

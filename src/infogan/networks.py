@@ -288,7 +288,9 @@ class VolumeGenerator(nn.Module):
     volume's; training starts that background at the data's (``start_background``). Every forward
     pass keeps its composited opacity in ``last_opacity`` for the objective's opacity charge, which
     is what keeps space empty: without it G made its whole volume opaque and painted the
-    background itself. On chairs3d, with both, the volume covers what the chairs do."""
+    background itself. On chairs3d, with both, the volume covers what the chairs do. It also keeps
+    each voxel's compositing share in ``last_shares``, for the objective's depth-spread charge
+    (``depth_spread``), which asks each pixel to show one surface rather than a fog behind it."""
 
     def __init__(self, spec: LatentSpec, network: str, mirror: bool = False, tilt: float = 0.0,
                  camera_light: tuple[float, float] | None = None, silhouette: bool = False):
@@ -359,8 +361,10 @@ class VolumeGenerator(nn.Module):
             turned = shade(turned, poses["light"], zero + self.light_elevation)
         if self.camera_light is not None:
             turned = shade(turned, zero + self.camera_light[0], zero + self.camera_light[1])
-        seen = composite(turned)
+        shares = compositing_shares(turned[:, :1])
+        seen = composite(turned, shares)
         self.last_opacity = seen[:, -1]
+        self.last_shares = shares
         return seen
 
 
@@ -385,15 +389,34 @@ def shade(volume: torch.Tensor, azimuth: torch.Tensor, elevation: torch.Tensor) 
     return torch.cat([volume[:, :1], lit], dim=1)
 
 
-def composite(volume: torch.Tensor) -> torch.Tensor:
-    """Front-to-back compositing along depth (dim 2, index 0 nearest) of a N x C x D x H x W volume
-    whose channel 0 is a density (>= 0): each voxel's share is the light that reaches it times its
-    opacity ``1 - exp(-density)``. Returns the features the pixel sees (C - 1 channels) and its
-    total opacity, N x C x H x W."""
-    density, features = volume[:, :1], volume[:, 1:]
+def compositing_shares(density: torch.Tensor) -> torch.Tensor:
+    """Each voxel's share of its pixel in front-to-back compositing along depth (dim 2, index 0
+    nearest) of densities N x 1 x D x H x W (>= 0): the light that reaches it times its opacity
+    ``1 - exp(-density)``."""
     reaching = torch.exp(density - torch.cumsum(density, dim=2))  # exp(-density in front of the voxel)
-    share = reaching * (1 - torch.exp(-density))
-    return torch.cat([(share * features).sum(dim=2), share.sum(dim=2)], dim=1)
+    return reaching * (1 - torch.exp(-density))
+
+
+def composite(volume: torch.Tensor, shares: torch.Tensor | None = None) -> torch.Tensor:
+    """Front-to-back compositing of a N x C x D x H x W volume whose channel 0 is a density:
+    the features each pixel sees (C - 1 channels, weighted by ``compositing_shares``, computed here
+    unless given) and its total opacity, N x C x H x W."""
+    shares = compositing_shares(volume[:, :1]) if shares is None else shares
+    return torch.cat([(shares * volume[:, 1:]).sum(dim=2), shares.sum(dim=2)], dim=1)
+
+
+def depth_spread(shares: torch.Tensor) -> torch.Tensor:
+    """How far apart along its line of sight the voxels that a pixel shows lie: the sum over pairs
+    of their shares' product times their distance (mip-NeRF 360's distortion loss on a grid), in
+    units of the volume's depth, N x H x W. Zero when one voxel (an opaque surface) gives the
+    pixel; a fog spread over the depth costs most. A back seen from behind hides the seat only
+    when the back is opaque."""
+    depth = shares.shape[2]
+    position = torch.arange(depth, device=shares.device, dtype=shares.dtype).view(1, 1, depth, 1, 1)
+    before = torch.cumsum(shares, dim=2) - shares  # shares nearer than each voxel
+    moment_before = torch.cumsum(shares * position, dim=2) - shares * position
+    pairs = 2 * (shares * (position * before - moment_before)).sum(dim=2)  # sum over i != j of w_i w_j |i - j|
+    return pairs[:, 0] / max(depth - 1, 1)
 
 
 def check_pose_codes(spec: LatentSpec, network: str) -> None:

@@ -28,6 +28,7 @@ import torch.nn.functional as F
 from .augment import apply_grid, random_affine_grid
 from .codes import LatentSpec
 from .config import TrainConfig
+from .networks import depth_spread
 
 
 class Objective:
@@ -167,6 +168,13 @@ class Objective:
         """A volume G's mean composited opacity in the forward pass that made the batch: charged to
         G, it leaves empty what the images do not need filled."""
         return G.last_opacity.float().mean()
+
+    @staticmethod
+    def depth_spread_loss(G) -> torch.Tensor:
+        """A volume G's mean depth spread (``networks.depth_spread``) in the forward pass that made
+        the batch: charged to G, it makes what a pixel shows one opaque surface, so a near part
+        hides a far one as in a render."""
+        return depth_spread(G.last_shares.float()).mean()
 
     def hessian_penalty(self, G, latent: torch.Tensor, fake: torch.Tensor, directions: int = 2, epsilon: float = 0.1) -> torch.Tensor:
         """Peebles et al. (2020)'s Hessian penalty, on the continuous codes (and on the noise too with

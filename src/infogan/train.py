@@ -386,6 +386,8 @@ def train_in_world(config: TrainConfig, out: Path, state: dict | None, world: di
                 loss_g = loss_g + cr_weight * objective.contrastive_loss(classifier, pair[0], pair[1], shared)
             if config.opacity_weight:  # G's last forward pass was the one that made fake
                 loss_g = loss_g + config.opacity_weight * objective.opacity_loss(G)
+            if config.depth_spread_weight:
+                loss_g = loss_g + config.depth_spread_weight * objective.depth_spread_loss(G)
             if config.hessian_weight:
                 hessian = objective.hessian_penalty(G, latent[: len(noise)], fake)
                 loss_g = loss_g + config.hessian_weight * hessian
