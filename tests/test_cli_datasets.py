@@ -238,6 +238,8 @@ def test_pose_codes_on_a_flat_network_are_a_one_line_error(tmp_path, capsys):
     assert "volume_silhouette cuts G's picture to its volume's outline, and faces has no volume" in only_error_line(capsys.readouterr().err)
     assert main(["train", "--preset", "faces-azimuth", "--opacity-weight", "0.3", "--out", str(out), *quick()]) == 2
     assert "opacity_weight charges G for its volume's opacity, and faces has no volume" in only_error_line(capsys.readouterr().err)
+    assert main(["train", "--preset", "faces-azimuth", "--depth-spread-weight", "10", "--out", str(out), *quick()]) == 2
+    assert "depth_spread_weight charges G for how deep its volume's pixels are spread, and faces has no volume" in only_error_line(capsys.readouterr().err)
 
 
 def test_a_volume_network_trains_on_faces3d_resumes_evaluates_and_traverses_its_pose_codes(tmp_path, capsys):

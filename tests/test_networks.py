@@ -18,6 +18,8 @@ from infogan.networks import (
     SamePadConv2d,
     check_image_shape,
     composite,
+    compositing_shares,
+    depth_spread,
     init_weights,
     make_generator,
     onednn_available,
@@ -381,6 +383,24 @@ def test_compositing_shows_the_nearest_opaque_voxel_and_the_opacity_of_a_uniform
     torch.testing.assert_close(seen[0, :, 0, 2], torch.zeros(2))
 
 
+def test_depth_spread_is_zero_for_one_surface_and_the_pairs_shares_times_their_distance_otherwise():
+    shares = torch.zeros(1, 1, 5, 1, 3)  # depth 5, three pixels
+    shares[0, 0, 2, 0, 0] = 0.9  # one voxel gives the pixel
+    shares[0, 0, 1, 0, 1], shares[0, 0, 4, 0, 1] = 0.3, 0.5  # two, three voxels apart
+    spread = depth_spread(shares)
+    assert spread.shape == (1, 1, 3)
+    torch.testing.assert_close(spread[0, 0], torch.tensor([0.0, 2 * 0.3 * 0.5 * 3 / 4, 0.0]))  # in units of the depth (4 steps)
+    torch.manual_seed(0)
+    shares = torch.rand(2, 1, 7, 3, 4) / 7
+    by_pairs = sum(shares[:, 0, i] * shares[:, 0, j] * abs(i - j) for i in range(7) for j in range(7)) / 6
+    torch.testing.assert_close(depth_spread(shares), by_pairs)
+    haze = torch.full((1, 1, 8, 1, 1), 0.5)  # a uniform haze costs; the same opacity in one opaque voxel does not
+    solid = torch.zeros(1, 1, 8, 1, 1)
+    solid[0, 0, 3] = 50.0
+    assert depth_spread(compositing_shares(haze)).item() > 0.05
+    assert depth_spread(compositing_shares(solid)).item() == pytest.approx(0.0, abs=1e-6)
+
+
 def test_without_a_pitch_code_the_tilt_is_learned_and_with_one_there_is_none():
     torch.manual_seed(0)
     spec = LatentSpec.parse("yaw:-180:180,cont:1", noise=2)
@@ -490,6 +510,7 @@ def test_a_silhouette_shows_g_s_picture_where_the_volume_is_opaque_and_the_backg
         opacity = F.interpolate(opacity, size=(64, 64), mode="bilinear", align_corners=False)
         torch.testing.assert_close(cut(latent), opacity * picture + (1 - opacity) * torch.sigmoid(torch.tensor(2.0)))
         torch.testing.assert_close(cut.last_opacity, cut.composited(latent)[:, -1])  # what the opacity penalty charges
+        torch.testing.assert_close(cut.last_shares.sum(dim=2)[:, 0], cut.last_opacity)  # what the depth-spread charge reads
         background = torch.sigmoid(torch.tensor(2.0))
         low, high = torch.minimum(picture, background), torch.maximum(picture, background)
         assert (cut(latent) >= low - 1e-6).all() and (cut(latent) <= high + 1e-6).all()  # each pixel between the two
