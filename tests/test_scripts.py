@@ -524,20 +524,22 @@ def test_volume_opacity_measures_a_volume_run_and_refuses_a_flat_one(tmp_path, m
     volume = tmp_path / "volume"
     assert main(["train", "--preset", "chairs-rotation", "--network", "chairs-volume16-unstyled", "--mirror-volume",
                  "--codes", "cat:3,yaw:-180:180,stretch:0.8:1.2", "--out", str(volume), *quick]) == 0
-    opacity = volume_opacity.composited_opacity(volume_opacity.InfoGAN.load(volume), yaws=4, draws=3)
-    assert opacity.shape == (12, 16, 16) and 0 <= opacity.min() and opacity.max() <= 1
+    opacity, spread = volume_opacity.composited_opacity(volume_opacity.InfoGAN.load(volume), yaws=4, draws=3)
+    assert opacity.shape == spread.shape == (12, 16, 16) and 0 <= opacity.min() and opacity.max() <= 1
+    assert 0 <= spread.min() and spread.max() <= opacity.max() ** 2 / 2 + 1e-6  # the spread of shares adding up to an opacity o is at most o^2 / 2
     faces = tmp_path / "faces"  # a yaw interval code: its turns lie within the code's range, not a full turn's radians
     assert main(["train", "--preset", "faces-azimuth", "--network", "faces-volume", "--codes", "yaw:-75:75,cont:1",
                  "--out", str(faces), *quick]) == 0
     model = volume_opacity.InfoGAN.load(faces)
     seen = []
     model.generator.composited = lambda latent, original=model.generator.composited: seen.append(latent[:, -2]) or original(latent)
-    assert volume_opacity.composited_opacity(model, yaws=4, draws=2).shape == (8, 8, 8)
+    assert volume_opacity.composited_opacity(model, yaws=4, draws=2)[0].shape == (8, 8, 8)
     assert torch.allclose(torch.cat(seen), torch.tensor([-0.75, -0.75, -0.25, -0.25, 0.25, 0.25, 0.75, 0.75]))
     monkeypatch.setattr(sys, "argv", ["volume_opacity.py", str(volume), "--yaws", "4", "--draws", "3", "--real", "20"])
     assert volume_opacity.main() == 0
     out = capsys.readouterr().out
     assert "G's composited 16x16 opacity over 4 turns x 3 draws: mean" in out and "chairs3d (20 test images): the object covers" in out
+    assert "depth spread where above 0.5" in out
     flat = tmp_path / "flat"
     assert main(["train", "--preset", "chairs-rotation", "--network", "sprites", "--codes", "cat:3,cont:1", "--out", str(flat), *quick]) == 0
     monkeypatch.setattr(sys, "argv", ["volume_opacity.py", str(flat)])
