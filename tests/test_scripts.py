@@ -22,6 +22,7 @@ import one_skull_depth  # noqa: E402
 import pair_classifier_probe  # noqa: E402
 import refit_encoder  # noqa: E402
 import summarize_factors  # noqa: E402
+import style_views  # noqa: E402
 import supervised_ceiling  # noqa: E402
 import volume_opacity  # noqa: E402
 
@@ -546,3 +547,36 @@ def test_volume_opacity_measures_a_volume_run_and_refuses_a_flat_one(tmp_path, m
     with pytest.raises(SystemExit) as stop:
         volume_opacity.main()
     assert stop.value.code == 2 and "has no volume turned by a yaw code (network sprites" in capsys.readouterr().err
+
+
+def test_style_views_draws_three_rows_per_style_and_prints_q_s_readings(tmp_path, monkeypatch, capsys):
+    from PIL import Image
+
+    from infogan.cli import main
+
+    run = tmp_path / "run"
+    quick = ["--steps", "2", "--batch-size", "8", "--checkpoint-every", "2", "--sample-every", "2", "--quiet"]
+    assert main(["train", "--preset", "chairs-rotation", "--network", "sprites", "--codes", "cat:3,circ:1,cont:1", "--out", str(run), *quick]) == 0
+    figure = tmp_path / "views.png"
+    monkeypatch.setattr(sys, "argv", ["style_views.py", str(run), "--styles", "1,2", "--n", "120", "--out", str(figure)])
+    assert style_views.main() == 0
+    out = capsys.readouterr().out
+    table = out.split("| style | c1 (share of its images) | 0° | 45° | 90° | 135° | 180° | 225° | 270° | 315° |\n|---|")[1].splitlines()[1:4]
+    assert [row.split("|")[1].strip() for row in table] == ["reference (0,3,5)", "1", "2"]
+    for row in table:
+        assert all(-180 <= float(cell) <= 180 for cell in row.split("|")[3:11])
+    for row in table[1:]:
+        category, share = row.split("|")[2].replace("(", " ").replace(")", " ").split()
+        assert 0 <= int(category) < 3 and 0 < float(share) <= 1
+    with Image.open(figure) as picture:  # 8 columns and 3 rows a style of 64-pixel images, 2-pixel padding, doubled
+        assert picture.size == (2 * (8 * 66 + 2), 2 * (6 * 66 + 2))
+    monkeypatch.setattr(sys, "argv", ["style_views.py", str(run), "--styles", "1,12", "--out", str(figure)])
+    with pytest.raises(SystemExit) as stop:
+        style_views.main()
+    assert stop.value.code == "--styles takes styles 0..11, not '1,12'"
+    flat = tmp_path / "flat"
+    assert main(["train", "--preset", "chairs-rotation", "--network", "sprites", "--codes", "cat:3,cont:1", "--out", str(flat), *quick]) == 0
+    monkeypatch.setattr(sys, "argv", ["style_views.py", str(flat), "--out", str(figure)])
+    with pytest.raises(SystemExit) as stop:
+        style_views.main()
+    assert stop.value.code == 2 and "needs an angle code and a categorical code (its codes: cat:3,cont:1)" in capsys.readouterr().err
