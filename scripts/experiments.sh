@@ -591,3 +591,19 @@ done
 for run in chairsd256t-s0 chairsd256t-s1 chairslitd-s0 chairsbg1-s0 chairsbg1-s1; do  # where G's turn folds, by category
   "$PY" scripts/generator_factors.py "runs/$run" --reader runs/chairs3d-reader.pt --groups 64 --draws 2 --n 3000 --sweep c2 --per c1
 done
+
+# session 28 (docs/experiments.md, "chairs3d: twenty categories, and a charge on the depth G's pixels are spread over").
+# Every run stopped with SIGTERM at the update given.
+{
+  echo "run chairscat20-s0 ${SIL[*]} --opacity-weight 1 --codes cat:20,yaw:-180:180,stretch:0.7:1.3 --seed 0 --steps 3223"
+  echo "run chairscat20-s1 ${SIL[*]} --opacity-weight 1 --codes cat:20,yaw:-180:180,stretch:0.7:1.3 --seed 1 --steps 3199"
+} | xargs -P "$JOBS" -I{} bash -c {}
+{
+  echo "run chairsds10-s0 ${SIL[*]} --opacity-weight 1 --depth-spread-weight 10 --seed 0 --steps 3052"
+  echo "run chairsds30-s0 ${SIL[*]} --opacity-weight 1 --depth-spread-weight 30 --seed 0 --steps 2045"
+} | xargs -P "$JOBS" -I{} bash -c {}
+for run in chairscat20-s0 chairscat20-s1 chairsds10-s0 chairsds30-s0; do
+  "$PY" scripts/factor_profile.py "runs/$run" --factor azimuth --per style
+  "$PY" scripts/volume_opacity.py "runs/$run"
+  "$PY" scripts/style_views.py "runs/$run" --styles 1,2,6,10 --out "docs/figures/$run/style_views.png"
+done

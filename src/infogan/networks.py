@@ -409,8 +409,8 @@ def depth_spread(shares: torch.Tensor) -> torch.Tensor:
     """How far apart along its line of sight the voxels that a pixel shows lie: the sum over pairs
     of their shares' product times their distance (mip-NeRF 360's distortion loss on a grid), in
     units of the volume's depth, N x H x W. Zero when one voxel (an opaque surface) gives the
-    pixel; a fog spread over the depth costs most. A back seen from behind hides the seat only
-    when the back is opaque."""
+    pixel, and more the further apart its shares lie, as in a fog. A back seen from behind hides
+    the seat only when the back is opaque."""
     depth = shares.shape[2]
     position = torch.arange(depth, device=shares.device, dtype=shares.dtype).view(1, 1, depth, 1, 1)
     before = torch.cumsum(shares, dim=2) - shares  # shares nearer than each voxel
