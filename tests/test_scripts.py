@@ -21,8 +21,8 @@ import image_spread  # noqa: E402
 import one_skull_depth  # noqa: E402
 import pair_classifier_probe  # noqa: E402
 import refit_encoder  # noqa: E402
-import summarize_factors  # noqa: E402
 import style_views  # noqa: E402
+import summarize_factors  # noqa: E402
 import supervised_ceiling  # noqa: E402
 import volume_opacity  # noqa: E402
 
