@@ -403,7 +403,7 @@ def test_an_opacity_weight_clears_the_fog_of_g_s_volume(tmp_path):
 
 def test_a_depth_spread_weight_gathers_what_each_pixel_shows_onto_one_surface(tmp_path):
     """A fresh volume's pixels show voxels spread along their lines of sight; charging G for that
-    spread gathers them within a dozen updates, where the same run without the charge does not."""
+    spread gathers them within eight updates, where the same run without the charge does not."""
     from infogan.model import InfoGAN
     from infogan.networks import depth_spread
 
@@ -415,12 +415,12 @@ def test_a_depth_spread_weight_gathers_what_each_pixel_shows_onto_one_surface(tm
 
     spreads = {}
     for weight in (0.0, 10.0):
-        config = TrainConfig(dataset="faces3d", network="faces-volume", codes="yaw:-75:75,cont:1", noise=4, batch_size=8, steps=12,
-                             log_every=4, sample_every=1000, checkpoint_every=12, eval_every=0, seed=0, depth_spread_weight=weight)
+        config = TrainConfig(dataset="faces3d", network="faces-volume", codes="yaw:-75:75,cont:1", noise=4, batch_size=8, steps=8,
+                             log_every=4, sample_every=1000, checkpoint_every=8, eval_every=0, seed=0, depth_spread_weight=weight)
         torch.manual_seed(config.seed)
         fresh = mean_spread(InfoGAN.from_config(config))
         train(config, tmp_path / str(weight), progress=False)
         spreads[weight] = mean_spread(InfoGAN.load(tmp_path / str(weight)))
-    assert fresh > 0.1 and spreads[0.0] > 0.8 * fresh and spreads[10.0] < 0.5 * fresh, (fresh, spreads)  # measured: 0.152, 0.144 and 0.052
+    assert fresh > 0.1 and spreads[0.0] > 0.8 * fresh and spreads[10.0] < 0.5 * fresh, (fresh, spreads)  # measured: 0.152, 0.143 and 0.058
     with pytest.raises(ConfigError, match="depth_spread_weight charges G for how deep its volume's pixels are spread, and mnist has no volume"):
         TrainConfig(depth_spread_weight=1.0).validate()
