@@ -66,7 +66,7 @@ def main() -> int:
     parser.add_argument("run")
     parser.add_argument("--styles", default="1,2,6,10", help="the styles shown (default 1,2,6,10: those Q misread on every run so far)")
     parser.add_argument("--reference", default="0,3,5", help="styles whose readings say where Q should read each view "
-                                                               "(default 0,3,5: read at 0.98-1.00 on every run so far)")
+                                                               "(default 0,3,5: read at 0.97-1.00 on every run whose turn formed)")
     parser.add_argument("--n", type=int, default=3000, help="real test images for each style's category (default 3000)")
     parser.add_argument("--seed", type=int, default=0, help="the noise and other codes of G's images")
     parser.add_argument("--out", required=True, help="the figure (PNG)")
