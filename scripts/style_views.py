@@ -58,6 +58,7 @@ def modal_category(model: InfoGAN, dataset, indices: np.ndarray, category_code: 
 
 
 def circular_mean(angles: np.ndarray, axis: int = 0) -> np.ndarray:
+    """The mean direction of angles (radians) along ``axis``: a mean of raw numbers jumps at +-pi."""
     return np.angle(np.exp(1j * angles).sum(axis=axis))
 
 
@@ -67,7 +68,7 @@ def main() -> int:
     parser.add_argument("--styles", default="1,2,6,10", help="the styles shown (default 1,2,6,10: those Q misread on every run so far)")
     parser.add_argument("--reference", default="0,3,5", help="styles whose readings say where Q should read each view "
                                                                "(default 0,3,5: read at 0.97-1.00 on every run whose turn formed)")
-    parser.add_argument("--n", type=int, default=3000, help="real test images for each style's category (default 3000)")
+    parser.add_argument("--n", type=int, default=3000, help="real test images, split by style, that pick each style's category (default 3000)")
     parser.add_argument("--seed", type=int, default=0, help="the noise and other codes of G's images")
     parser.add_argument("--out", required=True, help="the figure (PNG)")
     args = parser.parse_args()
