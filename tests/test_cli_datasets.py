@@ -240,6 +240,8 @@ def test_pose_codes_on_a_flat_network_are_a_one_line_error(tmp_path, capsys):
     assert "opacity_weight charges G for its volume's opacity, and faces has no volume" in only_error_line(capsys.readouterr().err)
     assert main(["train", "--preset", "faces-azimuth", "--depth-spread-weight", "10", "--out", str(out), *quick()]) == 2
     assert "depth_spread_weight charges G for how deep its volume's pixels are spread, and faces has no volume" in only_error_line(capsys.readouterr().err)
+    assert main(["train", "--preset", "faces-azimuth", "--pose-raise", "0.3", "--out", str(out), *quick()]) == 2
+    assert "pose_raise asks Q to read the pose codes through a raised upper half, and --codes" in only_error_line(capsys.readouterr().err)
 
 
 def test_a_volume_network_trains_on_faces3d_resumes_evaluates_and_traverses_its_pose_codes(tmp_path, capsys):
@@ -247,9 +249,9 @@ def test_a_volume_network_trains_on_faces3d_resumes_evaluates_and_traverses_its_
     volume = ["--preset", "faces-azimuth", "--network", "faces-volume", "--codes", "yaw:-75:75,pitch:-30:30,cont:3", "--mirror-volume",
               "--camera-light", "--camera-light-azimuth", "-39", "--camera-light-elevation", "48"]
     assert main(["train", *volume, "--out", str(out), *quick()]) == 0
-    assert main(["train", "--resume", str(out), "--steps", "4", "--quiet"]) == 0
+    assert main(["train", "--resume", str(out), "--steps", "4", "--pose-raise", "0.3", "--quiet"]) == 0  # switched on in a trained run
     saved = json.loads((out / "config.json").read_text())
-    assert saved["network"] == "faces-volume" and saved["codes"] == "yaw:-75:75,pitch:-30:30,cont:3" and saved["mirror_volume"] is True
+    assert saved["pose_raise"] == 0.3 and saved["network"] == "faces-volume" and saved["codes"] == "yaw:-75:75,pitch:-30:30,cont:3" and saved["mirror_volume"] is True
     assert saved["camera_light"] is True
     loaded = InfoGAN.load(out).generator
     assert loaded.mirror and loaded.camera_light.shape == (2,)  # learned: no longer exactly where it started

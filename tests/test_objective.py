@@ -8,6 +8,7 @@ import torch.nn.functional as F
 
 from infogan.codes import LatentSpec
 from infogan.config import TrainConfig
+from infogan.augment import apply_grid, raised_upper_half_grid
 from infogan.model import InfoGAN
 from infogan.objective import Objective
 
@@ -233,6 +234,44 @@ def test_the_turning_codes_alone_are_also_read_from_stretched_images(sided):
     assert loss_d.item() == pytest.approx(objective.discriminator_loss(D, fake, fake, codes, mirror=True)[0].item() - (with_stretch - plain).item(), abs=1e-5)
 
 
+def test_pose_raises_stretch_the_upper_half_about_the_centre_row_within_their_range_and_are_off_by_default():
+    spec = LatentSpec.parse("cat:3,yaw:-180:180,stretch:0.7:1.3", noise=0)
+    assert Objective(TrainConfig(codes="cat:3,yaw:-180:180,stretch:0.7:1.3"), spec).pose_raises(4, (8, 8), "cpu") is None
+    objective = Objective(TrainConfig(codes="cat:3,yaw:-180:180,stretch:0.7:1.3", pose_raise=0.4), spec)
+    assert [code.name for code in objective.raised_codes] == ["c2", "c3"]  # the pose codes, not the category
+    grids = objective.pose_raises(500, (8, 8), "cpu")
+    identity = torch.nn.functional.affine_grid(torch.eye(2, 3)[None], (1, 1, 8, 8), align_corners=False)[0]
+    assert torch.equal(grids[..., 0], identity[..., 0].expand(500, 8, 8))  # columns stay where they are
+    assert torch.equal(grids[:, 4:, :, 1], identity[4:, :, 1].expand(500, 4, 8))  # so does the lower half
+    factor = identity[0, 0, 1] / grids[:, 0, 0, 1]  # the output's row y reads the input at y / factor
+    assert torch.allclose(grids[:, :4, :, 1], identity[:4, :, 1] / factor[:, None, None], atol=1e-6)
+    assert factor.min() >= 0.6 - 1e-5 and factor.max() <= 1.4 + 1e-5 and factor.std() > 0.15
+    image = torch.zeros(1, 1, 64, 64)
+    image[..., 14:18, :] = 1.0  # a bar centred half-way up the upper half
+    image[..., 40:44, :] = 1.0  # and one in the lower half
+    grid = raised_upper_half_grid(1, (64, 64), 0.4)
+    raised = apply_grid(image, grid)[0, 0, :, 0]
+    rows = (torch.arange(64) + 0.5) / 32 - 1  # each row's centre, -1 at the top
+    bar = (raised[:32] * rows[:32]).sum() / raised[:32].sum()
+    assert bar.item() == pytest.approx(-0.5 * (rows[0] / grid[0, 0, 0, 1]).item(), abs=0.02)  # moved by its factor
+    assert torch.equal(raised[32:], image[0, 0, 32:, 0])  # the lower bar untouched
+
+
+def test_the_pose_codes_are_also_read_from_raised_images_in_d_s_and_g_s_losses():
+    spec = LatentSpec.parse("yaw:-180:180", noise=0)
+    objective = Objective(TrainConfig(codes="yaw:-180:180", noise=0, lambda_circ=0.5, lambda_invariant=0, pose_raise=0.3), spec)
+    angles, kappa = torch.linspace(-3.0, 3.0, 13), 4.0
+    codes, fake, D = {"c1": angles}, images_of_angles(angles, sine_kept=False), AngleReader(kappa)
+    unraised = torch.nn.functional.affine_grid(torch.eye(2, 3).expand(13, 2, 3), (13, 1, 4, 4), align_corners=False)
+    exact_angle = kappa - math.log(2 * math.pi * torch.special.i0(torch.tensor(kappa)).item())  # von Mises log-density at its mean
+    term = objective.raised_pose_information(D, fake, codes, unraised)  # a raise by 1: Q reads c exactly
+    assert term.item() == pytest.approx(0.5 * exact_angle, rel=1e-5)
+    plain_d, with_d = (objective.discriminator_loss(D, fake, fake, codes, raises=r)[0] for r in (None, unraised))
+    plain_g, with_g = (objective.generator_loss(D, fake, codes, raises=r) for r in (None, unraised))
+    assert (plain_d - with_d).item() == pytest.approx(term.item(), abs=1e-5)
+    assert (plain_g - with_g).item() == pytest.approx(term.item(), abs=1e-5)  # info_weight_g = 1
+
+
 def test_the_mirror_parity_term_switches_on_at_its_start_update():
     spec = LatentSpec.parse("cat:4,cont:2", noise=3)
     delayed = Objective(TrainConfig(mirror_parity=1.0, mirror_parity_start=100), spec)
@@ -258,6 +297,10 @@ def test_the_mirror_parity_term_needs_a_continuous_or_angle_code_and_a_weight_of
     for stretch in (-0.1, 1.0):
         with pytest.raises(ConfigError, match="turn_stretch must be in"):
             quick_config(mirror_parity=1.0, turn_stretch=stretch).validate()
+        with pytest.raises(ConfigError, match="pose_raise must be in"):
+            quick_config(codes="yaw:-75:75", network="faces-volume", pose_raise=stretch).validate()
+    with pytest.raises(ConfigError, match="pose_raise asks Q to read the pose codes through a raised upper half, and --codes cat:4 has none"):
+        quick_config(codes="cat:4", pose_raise=0.3).validate()
     assert Objective(TrainConfig(), LatentSpec.parse("cat:4,cont:2", noise=3)).parity_names == []
 
 

@@ -13,6 +13,7 @@ import torch
 from infogan.data import load_dataset, to_unit_range
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+import back_height_probe  # noqa: E402
 import code_robustness  # noqa: E402
 import factor_profile  # noqa: E402
 import generator_factors  # noqa: E402
@@ -580,3 +581,36 @@ def test_style_views_draws_three_rows_per_style_and_prints_q_s_readings(tmp_path
     with pytest.raises(SystemExit) as stop:
         style_views.main()
     assert stop.value.code == 2 and "needs an angle code and a categorical code (its codes: cat:3,cont:1)" in capsys.readouterr().err
+
+
+def test_back_height_probe_fits_the_code_s_sense_and_counts_views_read_in_the_other_half():
+    angle = np.radians(np.arange(16) * 22.5 + 11.25)
+    sense, offset = back_height_probe.fitted_sense_and_offset(1.0 - angle, angle)  # a code that turns the other way, offset by 1 rad
+    assert sense == -1 and offset == pytest.approx(-1.0)
+    np.testing.assert_allclose(back_height_probe.reading_errors(1.0 - angle, angle, sense, offset), 0, atol=1e-9)
+    reflected = np.pi - angle  # each view read as its reflection front to back
+    errors = back_height_probe.reading_errors(reflected, angle, 1, 0.0)
+    assert back_height_probe.half_swaps(errors, angle) == (1.0, 1.0)
+    assert back_height_probe.half_swaps(np.zeros(16), angle) == (0.0, 0.0)
+
+
+def test_back_height_probe_prints_one_row_per_height_and_refuses_bad_input_in_one_line(tmp_path, monkeypatch, capsys):
+    from infogan.cli import main
+
+    run = tmp_path / "run"
+    quick = ["--steps", "2", "--batch-size", "8", "--checkpoint-every", "2", "--sample-every", "2", "--quiet"]
+    assert main(["train", "--preset", "chairs-rotation", "--network", "sprites", "--codes", "cat:3,circ:1", "--out", str(run), *quick]) == 0
+    monkeypatch.setattr(sys, "argv", ["back_height_probe.py", str(run), "--styles", "1,2", "--heights", "0.6,1.1"])
+    assert back_height_probe.main() == 0
+    out = capsys.readouterr().out
+    assert "sense" in out and "fitted on styles 0,3,5" in out
+    rows = out.split("|---|---|---|---|\n")[1].splitlines()
+    assert [row.split("|")[1].strip() for row in rows] == ["as drawn (0.55, 1.15)", "0.6", "1.1"]
+    for row in rows:
+        assert all(0 <= float(cell) <= 1 for cell in row.split("|")[2:5])
+    for argv, message in ((["--heights", "0.6,2"], "--heights takes back heights in (0, 1.5]"), (["--styles", "1,x"], "--styles takes comma-separated numbers"),
+                          (["--reference", "12"], "--reference takes styles 0..11, not '12'")):
+        monkeypatch.setattr(sys, "argv", ["back_height_probe.py", str(run), *argv])
+        with pytest.raises(SystemExit) as stop:
+            back_height_probe.main()
+        assert message in str(stop.value.code)

@@ -5,7 +5,8 @@ They do not change which digit an image shows, only its style; asking Q to recog
 categorical code through them steers the code away from style (slant, width) and towards identity.
 The mirror is for data whose classes are mirror-symmetric (a chair's style): through it a category
 cannot stand for the side an object faces. The stretch, for data whose classes come in every width
-(chairs3d's styles): through it a category cannot stand for how wide an object is.
+(chairs3d's styles): through it a category cannot stand for how wide an object is. The upper half's raise, for the pose codes of chairs3d:
+through it a turn cannot be read from how tall a chair's back looks.
 """
 
 from __future__ import annotations
@@ -35,6 +36,18 @@ def random_affine_grid(n: int, size: tuple[int, int], max_degrees: float = 15.0,
         stretch = 1 + (torch.rand(n, device=device) * 2 - 1) * max_stretch
         theta[:, :, 0] = theta[:, :, 0] / stretch[:, None]  # the output's x reads the input at x / stretch
     return F.affine_grid(theta, (n, 1, *size), align_corners=False)
+
+
+def raised_upper_half_grid(n: int, size: tuple[int, int], max_raise: float, device=None) -> torch.Tensor:
+    """Sampling grids that stretch each image's upper half up or down about its centre row by a
+    factor within 1 +- ``max_raise`` and leave the lower half as it is: on chairs3d, whose centre row
+    is about the seat's height, a taller or lower back on the same seat and legs."""
+    factor = 1 + (torch.rand(n, device=device) * 2 - 1) * max_raise
+    identity = torch.eye(2, 3, device=device).expand(n, 2, 3)
+    grid = F.affine_grid(identity, (n, 1, *size), align_corners=False)
+    rows = grid[..., 1]  # -1 at the top
+    raised = torch.where(rows < 0, rows / factor[:, None, None], rows)  # the output's row y reads the input at y / factor
+    return torch.stack([grid[..., 0], raised], dim=-1)
 
 
 def apply_grid(images: torch.Tensor, grid: torch.Tensor) -> torch.Tensor:

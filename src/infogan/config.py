@@ -41,6 +41,7 @@ class TrainConfig:
     invariant_stretch: float = 0.0  # ... and stretch them along the rows within 1 +- this: a category cannot be how wide an object is
     mirror_parity: float = 0.0  # weight of Q reading each continuous code from G's mirrored images as itself or reflected, whichever fits, and each angle code reflected (0: off)
     mirror_parity_start: int = 0  # the update at which it switches on: from the first, every chairs3d code chose "unchanged" and none took the turn
+    pose_raise: float = 0.0  # Q also reads the pose codes from G's images whose upper half is stretched up or down about the centre row by up to 1 +- this (0: off)
     turn_stretch: float = 0.0  # with the mirror-parity term, Q also reads each turning code from G's images stretched along their rows by up to 1 +- this (0: off)
     info_in_d: bool = True  # official code: D's loss also subtracts lambda*L_I, so the shared trunk learns it
     # InfoGAN-CR (Lin et al. 2020): a classifier tells which code two images share; G helps it
@@ -104,7 +105,7 @@ class TrainConfig:
                      "hessian_weight", "mode_seeking", "opacity_weight", "depth_spread_weight", "instance_noise", "eval_every", "threads", "checkpoint_minutes"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"{name} must be >= 0, got {getattr(self, name)}")
-        for name in ("invariant_stretch", "turn_stretch"):
+        for name in ("invariant_stretch", "turn_stretch", "pose_raise"):
             if not 0 <= getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be in [0, 1), got {getattr(self, name)}")
         for name in ("invariant_mirror", "invariant_stretch"):
@@ -154,6 +155,8 @@ class TrainConfig:
             raise ConfigError("camera_light_azimuth and camera_light_elevation start the camera light, which is off: add camera_light (--camera-light)")
         if not (-180 <= self.camera_light_azimuth <= 180 and -90 <= self.camera_light_elevation <= 90):
             raise ConfigError(f"the camera light starts at azimuth -180..180 and elevation -90..90 degrees, got {self.camera_light_azimuth}, {self.camera_light_elevation}")
+        if self.pose_raise and not poses:
+            raise ConfigError(f"pose_raise asks Q to read the pose codes through a raised upper half, and --codes {self.codes} has none: add yaw:LOW:HIGH or stretch:LOW:HIGH or set it to 0")
         pitched = "pitch" in poses
         if self.volume_tilt and (architecture(self.resolved_network()).volume is None or pitched):
             raise ConfigError(f"volume_tilt starts a volume network's learned tilt, which only a volume network without a pitch code has ({self.resolved_network()}, codes {self.codes})")

@@ -25,7 +25,7 @@ import contextlib
 import torch
 import torch.nn.functional as F
 
-from .augment import apply_grid, random_affine_grid
+from .augment import apply_grid, raised_upper_half_grid, random_affine_grid
 from .codes import LatentSpec
 from .config import TrainConfig
 from .networks import depth_spread
@@ -46,6 +46,7 @@ class Objective:
         )  # which of G's input columns the Hessian penalty perturbs
         self.invariance = bool(config.lambda_invariant and self.categorical)
         self.parity_codes = [code for code in spec.codes if code.kind in ("cont", "circ")] if config.mirror_parity else []
+        self.raised_codes = [code for _, code in spec.pose_columns()] if config.pose_raise else []
         self.parity_names = [f"parity_{code.name}" for code in self.parity_codes if code.kind == "cont"]  # logged after the codes' bounds
 
     def random_moves(self, n: int, size, device) -> torch.Tensor | None:
@@ -72,6 +73,21 @@ class Objective:
         if not self.config.turn_stretch:
             return None
         return random_affine_grid(n, size, max_degrees=0.0, max_shift=0.0, max_scale=0.0, max_stretch=self.config.turn_stretch, device=device)
+
+    def pose_raises(self, n: int, size, device) -> torch.Tensor | None:
+        """Sampling grids of the pose codes' raises for a batch of ``n`` (None when off)."""
+        if not self.raised_codes:
+            return None
+        return raised_upper_half_grid(n, size, self.config.pose_raise, device=device)
+
+    def raised_pose_information(self, D, fake, codes, raises, detach_q=False) -> torch.Tensor:
+        """Each pose code's weighted mean log Q, read from G's images through ``raises``: a back
+        raised or lowered on the same seat neither turns nor widens a chair, so Q must read the
+        same pose (on chairs3d, Q had read a low back as a view from behind and a tall one as a
+        view from the front)."""
+        with self.autocast:
+            slices = self.spec.split_q_output(D(self.seen_by_d(apply_grid(fake, raises)), detach_q=detach_q)[1])
+        return sum(self.weights[code.name] * code.log_q(slices[code.name], codes[code.name]).mean() for code in self.raised_codes)
 
     def mirror_parity(self, D, fake, codes, detach_q=False, stretches=None) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
         """The mirror-parity term: Q reads each continuous code from G's images mirrored left to right,
@@ -109,11 +125,11 @@ class Objective:
         schedule, so that --resume --steps does not move it)."""
         return bool(self.parity_codes) and step >= self.config.mirror_parity_start
 
-    def discriminator_loss(self, D, real, fake, codes, moves=None, mirror=False, stretches=None) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+    def discriminator_loss(self, D, real, fake, codes, moves=None, mirror=False, stretches=None, raises=None) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
         """D's (and Q's) loss on a real and a (detached) fake batch; also each code's mean log Q and,
         when the mirror-parity term is set, each continuous code's parity under ``parity_names``
         (0 before the term switches on; ``mirror``: it acts on this batch, ``stretches``: with the
-        turning codes' stretches)."""
+        turning codes' stretches; ``raises``: Q also reads the pose codes through them)."""
         detach_q = not self.config.info_in_d
         with self.autocast:
             d_real, q_real = D(self.seen_by_d(real), detach_q=detach_q)
@@ -124,6 +140,8 @@ class Objective:
             with self.autocast:
                 q_moved = D(self.seen_by_d(apply_grid(fake, moves)), detach_q=detach_q)[1]
             info = info + self.config.lambda_invariant * self.categorical_log_q(q_moved, codes)
+        if raises is not None:
+            info = info + self.raised_pose_information(D, fake, codes, raises, detach_q)
         if mirror:
             parity_term, parities = self.mirror_parity(D, fake, codes, detach_q, stretches)
             info, log_q = info + parity_term, {**log_q, **parities}
@@ -134,7 +152,7 @@ class Objective:
             info = info + self.config.lambda_real * sum(c.batch_information(real_slices[c.name]) for c in self.categorical)
         return F.softplus(-d_real).mean() + F.softplus(d_fake).mean() - info, log_q
 
-    def generator_loss(self, D, fake, codes, moves=None, mirror=False, stretches=None) -> torch.Tensor:
+    def generator_loss(self, D, fake, codes, moves=None, mirror=False, stretches=None, raises=None) -> torch.Tensor:
         """G's loss against D (whose weights the caller has frozen)."""
         with self.autocast:
             d_fake, q_fake = D(self.seen_by_d(fake))
@@ -143,6 +161,8 @@ class Objective:
             with self.autocast:
                 q_moved = D(self.seen_by_d(apply_grid(fake, moves)))[1]
             info = info + self.config.lambda_invariant * self.categorical_log_q(q_moved, codes)
+        if raises is not None:
+            info = info + self.raised_pose_information(D, fake, codes, raises)
         if mirror:
             info = info + self.mirror_parity(D, fake, codes, stretches=stretches)[0]
         return F.softplus(-d_fake).mean() - self.config.info_weight_g * info

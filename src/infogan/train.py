@@ -382,9 +382,10 @@ def train_in_world(config: TrainConfig, out: Path, state: dict | None, world: di
             moves = world.shard(objective.random_moves(batch, fake.shape[-2:], device))
             mirror = objective.mirror_parity_on(step)
             stretches = world.shard(objective.turn_stretches(batch, fake.shape[-2:], device)) if mirror else None
+            raises = world.shard(objective.pose_raises(batch, fake.shape[-2:], device))
 
             # D step (Q's head is trained here; the trunk learns L_I only when info_in_d)
-            loss_d, log_q = objective.discriminator_loss(D_parallel, real, fake.detach(), codes, moves, mirror, stretches)
+            loss_d, log_q = objective.discriminator_loss(D_parallel, real, fake.detach(), codes, moves, mirror, stretches, raises)
             opt_d.zero_grad(set_to_none=True)
             loss_d.backward()
             opt_d.step()
@@ -399,7 +400,7 @@ def train_in_world(config: TrainConfig, out: Path, state: dict | None, world: di
 
             # G step against the updated D (and classifier); their weights get no gradients here
             D.requires_grad_(False)
-            loss_g = objective.generator_loss(D, fake, codes, moves, mirror, stretches)
+            loss_g = objective.generator_loss(D, fake, codes, moves, mirror, stretches, raises)
             if cr_weight:
                 classifier.requires_grad_(False)
                 loss_g = loss_g + cr_weight * objective.contrastive_loss(classifier, pair[0], pair[1], shared)

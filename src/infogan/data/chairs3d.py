@@ -162,8 +162,13 @@ def drawing_order(low: np.ndarray, high: np.ndarray, view: np.ndarray, extents: 
 
 
 def draw_chair(style_index: int, azimuth: float, width: float) -> np.ndarray:
-    """One chair as a float image SIZE x SIZE with values 0..255."""
-    low, high, albedo = chair_boxes(STYLES[style_index], width)
+    """One chair of ``STYLES`` as a float image SIZE x SIZE with values 0..255."""
+    return draw_style(STYLES[style_index], azimuth, width)
+
+
+def draw_style(style: Style, azimuth: float, width: float) -> np.ndarray:
+    """A chair of any ``Style`` (also one outside the data's twelve) as a float image SIZE x SIZE with values 0..255."""
+    low, high, albedo = chair_boxes(style, width)
     rotation = camera_rotation(azimuth)
     canvas_size = SIZE * SUPERSAMPLE
     scale = PIXELS_PER_UNIT * SUPERSAMPLE
