@@ -6,7 +6,8 @@ tallest (1.10-1.15); the styles read well have backs of 0.70-0.95. This script r
 styles with each back height asked for, at 16 azimuths, width 1, and prints for each height how
 Q's angle code compares with the truth, once its sense and offset are fitted on the --reference
 styles as the data draws them: the share read within 45°, and the shares of views from the front half
-(within 90° of 0°) read as from the back half and the other way round. A Q that tells front from
+(within 90° of 0°) and from the back half that are read as their reflection front to back (more
+than 45° off, and nearer the reflection than the truth). A Q that tells front from
 back by how tall the back looks reads low backs as seen from behind and tall ones as seen from the
 front.
 
@@ -54,10 +55,15 @@ def reading_errors(code: np.ndarray, angle: np.ndarray, sense: int, offset: floa
     return np.angle(np.exp(1j * (sense * code - offset - angle)))
 
 
-def half_swaps(errors: np.ndarray, angle: np.ndarray) -> tuple[float, float]:
-    """The shares of front-half views (cos > 0) read in the back half, and of back-half views read in the front half."""
-    front, read_front = np.cos(angle) > 0, np.cos(angle + errors) > 0
-    return float((~read_front[front]).mean()), float(read_front[~front].mean())
+def reflections(errors: np.ndarray, angle: np.ndarray) -> tuple[float, float]:
+    """The shares of front-half views (cos > 0) and of back-half views read as their reflection
+    front to back (the angle pi - a): more than 45° off, and nearer the reflection than the truth. A
+    view near the side is near its own reflection, so a small error there is not counted."""
+    read = angle + errors
+    off_reflection = np.abs(np.angle(np.exp(1j * (read - (np.pi - angle)))))
+    reflected = (np.abs(errors) > np.pi / 4) & (off_reflection < np.abs(errors))
+    front = np.cos(angle) > 0
+    return float(reflected[front].mean()), float(reflected[~front].mean())
 
 
 def main() -> int:
@@ -89,7 +95,7 @@ def main() -> int:
     as_drawn = model.encode(views([STYLES[style] for style in styles]))[code].numpy()
     print(f"{args.run} (update {model.step}): {code} on styles {args.styles} at {len(AZIMUTHS)} azimuths, width 1; "
           f"sense {sense:+d} and offset {np.degrees(offset):.0f}° fitted on styles {args.reference} as the data draws them")
-    print("| back height | within 45° | front half read as back | back half read as front |")
+    print("| back height | within 45° | front half read reflected | back half read reflected |")
     print("|---|---|---|---|")
     rows = [("as drawn (" + ", ".join(f"{STYLES[s].back_height:g}" for s in styles) + ")", as_drawn)]
     for height in heights:
@@ -97,8 +103,8 @@ def main() -> int:
         rows.append((f"{height:g}", model.encode(views(redrawn))[code].numpy()))
     for label, read in rows:
         errors = reading_errors(read, truth, sense, offset)
-        front_as_back, back_as_front = half_swaps(errors, truth)
-        print(f"| {label} | {(np.abs(errors) < np.pi / 4).mean():.2f} | {front_as_back:.2f} | {back_as_front:.2f} |")
+        front, back = reflections(errors, truth)
+        print(f"| {label} | {(np.abs(errors) < np.pi / 4).mean():.2f} | {front:.2f} | {back:.2f} |")
     return 0
 
 

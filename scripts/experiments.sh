@@ -609,3 +609,27 @@ done
 for run in chairscat20-s0 chairsds10-s0; do  # the figures in the docs
   "$PY" scripts/style_views.py "runs/$run" --styles 1,2,6,10 --out "docs/figures/$run/style_views.png"
 done
+
+# session 29 (docs/experiments.md, "chairs3d: Q tells front from back by how tall the back looks"). Each run continues
+# a copy of one of session 28's cat:20 runs with one setting changed (raise06-s1 continues raise04-s1 from update
+# 5,050); every run stopped with SIGTERM at the update given.
+{
+  echo "continue_run chairscat20-s0 op03-s0 --opacity-weight 0.3 --steps 4180"
+  echo "continue_run chairscat20-s1 op01-s1 --opacity-weight 0.1 --steps 4146"
+} | xargs -P "$JOBS" -I{} bash -c {}
+{
+  echo "continue_run chairscat20-s0 raise04-s0 --pose-raise 0.4 --steps 6045"
+  echo "continue_run chairscat20-s1 raise04-s1 --pose-raise 0.4 --steps 5050; continue_run raise04-s1 raise06-s1 --pose-raise 0.6 --steps 6027"
+} | xargs -P "$JOBS" -I{} bash -c {}
+for run in chairscat20-s0 chairscat20-s1 op03-s0 op01-s1 raise04-s0 raise04-s1 raise06-s1; do
+  for styles in 0,3,5 1,2,6,10; do
+    "$PY" scripts/back_height_probe.py "runs/$run" --styles "$styles"
+  done
+done
+for run in op03-s0 op01-s1 raise04-s0 raise04-s1 raise06-s1; do
+  "$PY" scripts/factor_profile.py "runs/$run" --factor azimuth --per style
+done
+for run in op03-s0 op01-s1; do
+  "$PY" scripts/volume_opacity.py "runs/$run"
+done
+"$PY" scripts/summarize_factors.py runs/raise04-s0 runs/raise06-s1 --factors style,azimuth,width

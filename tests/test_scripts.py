@@ -588,10 +588,9 @@ def test_back_height_probe_fits_the_code_s_sense_and_counts_views_read_in_the_ot
     sense, offset = back_height_probe.fitted_sense_and_offset(1.0 - angle, angle)  # a code that turns the other way, offset by 1 rad
     assert sense == -1 and offset == pytest.approx(-1.0)
     np.testing.assert_allclose(back_height_probe.reading_errors(1.0 - angle, angle, sense, offset), 0, atol=1e-9)
-    reflected = np.pi - angle  # each view read as its reflection front to back
-    errors = back_height_probe.reading_errors(reflected, angle, 1, 0.0)
-    assert back_height_probe.half_swaps(errors, angle) == (1.0, 1.0)
-    assert back_height_probe.half_swaps(np.zeros(16), angle) == (0.0, 0.0)
+    reflected = back_height_probe.reading_errors(np.pi - angle, angle, 1, 0.0)  # each view read as its reflection front to back
+    assert back_height_probe.reflections(reflected, angle) == (0.75, 0.75)  # the 4 views next to the sides lie within 45° of their reflection
+    assert back_height_probe.reflections(np.full(16, np.radians(30.0)), angle) == (0.0, 0.0)  # off, but not reflected
 
 
 def test_back_height_probe_prints_one_row_per_height_and_refuses_bad_input_in_one_line(tmp_path, monkeypatch, capsys):
