@@ -2,7 +2,7 @@
 
 On chairs3d Q has read styles 1, 2, 6 and 10 as their reflection front to back on every run
 (docs/experiments.md). Style 1 has the lowest back (0.55 chair units), styles 2, 6 and 10 the
-tallest (1.10-1.15); the styles read well have backs of 0.70-0.95. This script redraws the chosen
+tallest (1.10-1.15); the styles read well have backs of 0.70-1.05. This script redraws the chosen
 styles with each back height asked for, at 16 azimuths, width 1, and prints for each height how
 Q's angle code compares with the truth, once its sense and offset are fitted on the --reference
 styles as the data draws them: the share read within 45°, and the shares of views from the front half

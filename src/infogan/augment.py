@@ -5,8 +5,8 @@ They do not change which digit an image shows, only its style; asking Q to recog
 categorical code through them steers the code away from style (slant, width) and towards identity.
 The mirror is for data whose classes are mirror-symmetric (a chair's style): through it a category
 cannot stand for the side an object faces. The stretch, for data whose classes come in every width
-(chairs3d's styles): through it a category cannot stand for how wide an object is. The upper half's raise, for the pose codes of chairs3d:
-through it a turn cannot be read from how tall a chair's back looks.
+(chairs3d's styles): through it a category cannot stand for how wide an object is. The raise of the
+upper half, for chairs3d's pose codes: through it a turn cannot be read from how tall a back looks.
 """
 
 from __future__ import annotations
@@ -51,5 +51,5 @@ def raised_upper_half_grid(n: int, size: tuple[int, int], max_raise: float, devi
 
 
 def apply_grid(images: torch.Tensor, grid: torch.Tensor) -> torch.Tensor:
-    """Resample images through a grid from ``random_affine_grid``; differentiable in the images."""
+    """Resample images through a grid from ``random_affine_grid`` or ``raised_upper_half_grid``; differentiable in the images."""
     return F.grid_sample(images, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
