@@ -26,28 +26,27 @@ from infogan.data import to_unit_range
 from infogan.data.chairs3d import STYLES, Style, draw_style
 from infogan.model import InfoGAN
 
+from factor_profile import fitted_sense_and_offset  # scripts/ is on the path when a script runs
+from style_views import parse_styles
+
 AZIMUTHS = np.radians(np.arange(16) * 22.5 + 11.25)  # none on the line between the front and the back half
 
 
-def parse_numbers(text: str, option: str, kind=float) -> list:
-    """Comma-separated numbers; a one-line error otherwise."""
+def parse_heights(text: str) -> list[float]:
+    """Comma-separated back heights in (0, 1.5] chair units; a one-line error otherwise."""
     try:
-        return [kind(part) for part in text.split(",")]
+        heights = [float(part) for part in text.split(",")]
     except ValueError:
-        raise SystemExit(f"{option} takes comma-separated numbers, not {text!r}") from None
+        raise SystemExit(f"--heights takes comma-separated numbers, not {text!r}") from None
+    if any(not 0 < height <= 1.5 for height in heights):
+        raise SystemExit(f"--heights takes back heights in (0, 1.5] chair units (taller backs leave the image), not {text!r}")
+    return heights
 
 
 def views(styles: list[Style]) -> torch.Tensor:
     """Each style at every azimuth of AZIMUTHS (style-major), in [0, 1]."""
     images = np.stack([np.rint(draw_style(style, azimuth, 1.0)) for style in styles for azimuth in AZIMUTHS])
     return to_unit_range(images[:, None].astype(np.uint8))
-
-
-def fitted_sense_and_offset(code: np.ndarray, angle: np.ndarray) -> tuple[int, float]:
-    """The sense (+1 or -1) and offset (radians) that best turn an angle code's readings into the
-    true angles: those of the largest mean resultant of ``sense * code - angle``."""
-    sense = max((1, -1), key=lambda s: abs(np.exp(1j * (s * code - angle)).mean()))
-    return sense, float(np.angle(np.exp(1j * (sense * code - angle)).mean()))
 
 
 def reading_errors(code: np.ndarray, angle: np.ndarray, sense: int, offset: float) -> np.ndarray:
@@ -75,13 +74,8 @@ def main() -> int:
     parser.add_argument("--heights", default="0.55,0.75,0.95,1.15", help="back heights in chair units (default 0.55,0.75,0.95,1.15: the data's range is 0.55-1.15)")
     args = parser.parse_args()
     torch.set_num_threads(1)
-    styles, reference = (parse_numbers(text, option, int) for text, option in ((args.styles, "--styles"), (args.reference, "--reference")))
-    for chosen, option in ((styles, "--styles"), (reference, "--reference")):
-        if any(not 0 <= style < len(STYLES) for style in chosen):
-            raise SystemExit(f"{option} takes styles 0..{len(STYLES) - 1}, not {','.join(map(str, chosen))!r}")
-    heights = parse_numbers(args.heights, "--heights")
-    if any(not 0 < height <= 1.5 for height in heights):
-        raise SystemExit(f"--heights takes back heights in (0, 1.5] chair units (taller backs leave the image), not {args.heights!r}")
+    styles, reference = parse_styles(args.styles, len(STYLES), "--styles"), parse_styles(args.reference, len(STYLES), "--reference")
+    heights = parse_heights(args.heights)
     model = InfoGAN.load(args.run)
     if model.config.dataset != "chairs3d":
         parser.error(f"{args.run} trained on {model.config.dataset}; this script redraws chairs3d's styles")

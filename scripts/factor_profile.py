@@ -73,12 +73,18 @@ def circular_bin_means(angles: np.ndarray, bin_of: np.ndarray, bins: int) -> tup
     return np.angle(resultants), np.abs(resultants)
 
 
+def fitted_sense_and_offset(code: np.ndarray, angle: np.ndarray) -> tuple[int, float]:
+    """The sense (+1 or -1: which way the code turns) and offset (radians) that best turn an angle
+    code's readings into the true angles: those of the largest mean resultant of ``sense * code - angle``."""
+    sense = max((1, -1), key=lambda s: abs(np.exp(1j * (s * code - angle)).mean()))
+    return sense, float(np.angle(np.exp(1j * (sense * code - angle)).mean()))
+
+
 def angle_errors(code: np.ndarray, angle: np.ndarray) -> np.ndarray:
     """How far (degrees, -180..180) an angle code's reading is from the true angle (radians), once
-    the code's sense (which way it turns) and its offset over all images are taken away."""
-    sense = max((1, -1), key=lambda s: abs(np.exp(1j * (s * code - angle)).mean()))
-    error = np.exp(1j * (sense * code - angle))
-    return np.degrees(np.angle(error / np.exp(1j * np.angle(error.mean()))))
+    the code's sense and its offset over all images are taken away."""
+    sense, offset = fitted_sense_and_offset(code, angle)
+    return np.degrees(np.angle(np.exp(1j * (sense * code - angle - offset))))
 
 
 def print_per_group(name: str, groups: np.ndarray, factor_name: str, factor, values: np.ndarray, codes: dict, angle_codes: dict) -> None:

@@ -585,7 +585,7 @@ def test_style_views_draws_three_rows_per_style_and_prints_q_s_readings(tmp_path
 
 def test_back_height_probe_fits_the_code_s_sense_and_counts_views_read_in_the_other_half():
     angle = np.radians(np.arange(16) * 22.5 + 11.25)
-    sense, offset = back_height_probe.fitted_sense_and_offset(1.0 - angle, angle)  # a code that turns the other way, offset by 1 rad
+    sense, offset = factor_profile.fitted_sense_and_offset(1.0 - angle, angle)  # a code that turns the other way, offset by 1 rad
     assert sense == -1 and offset == pytest.approx(-1.0)
     np.testing.assert_allclose(back_height_probe.reading_errors(1.0 - angle, angle, sense, offset), 0, atol=1e-9)
     reflected = back_height_probe.reading_errors(np.pi - angle, angle, 1, 0.0)  # each view read as its reflection front to back
@@ -607,7 +607,7 @@ def test_back_height_probe_prints_one_row_per_height_and_refuses_bad_input_in_on
     assert [row.split("|")[1].strip() for row in rows] == ["as drawn (0.55, 1.15)", "0.6", "1.1"]
     for row in rows:
         assert all(0 <= float(cell) <= 1 for cell in row.split("|")[2:5])
-    for argv, message in ((["--heights", "0.6,2"], "--heights takes back heights in (0, 1.5]"), (["--styles", "1,x"], "--styles takes comma-separated numbers"),
+    for argv, message in ((["--heights", "0.6,2"], "--heights takes back heights in (0, 1.5]"), (["--styles", "1,x"], "--styles takes comma-separated style numbers"),
                           (["--reference", "12"], "--reference takes styles 0..11, not '12'")):
         monkeypatch.setattr(sys, "argv", ["back_height_probe.py", str(run), *argv])
         with pytest.raises(SystemExit) as stop:
