@@ -242,6 +242,8 @@ def test_pose_codes_on_a_flat_network_are_a_one_line_error(tmp_path, capsys):
     assert "depth_spread_weight charges G for how deep its volume's pixels are spread, and faces has no volume" in only_error_line(capsys.readouterr().err)
     assert main(["train", "--preset", "faces-azimuth", "--pose-raise", "0.3", "--out", str(out), *quick()]) == 2
     assert "pose_raise asks Q to read the pose codes through a raised upper half, and --codes" in only_error_line(capsys.readouterr().err)
+    assert main(["train", "--preset", "faces-azimuth", "--pose-raise-volume", "--out", str(out), *quick()]) == 2
+    assert "pose_raise_volume says where the pose raise acts, and pose_raise is 0: set --pose-raise R" in only_error_line(capsys.readouterr().err)
 
 
 def test_a_volume_network_trains_on_faces3d_resumes_evaluates_and_traverses_its_pose_codes(tmp_path, capsys):
@@ -252,7 +254,11 @@ def test_a_volume_network_trains_on_faces3d_resumes_evaluates_and_traverses_its_
     assert main(["train", "--resume", str(out), "--steps", "4", "--pose-raise", "0.3", "--quiet"]) == 0  # switched on in a trained run
     saved = json.loads((out / "config.json").read_text())
     assert saved["pose_raise"] == 0.3 and saved["network"] == "faces-volume" and saved["codes"] == "yaw:-75:75,pitch:-30:30,cont:3" and saved["mirror_volume"] is True
-    assert saved["camera_light"] is True
+    assert saved["camera_light"] is True and saved["pose_raise_volume"] is False
+    assert main(["train", "--resume", str(out), "--steps", "6", "--pose-raise-volume", "--quiet"]) == 0  # the raise moved into G's volume
+    saved = json.loads((out / "config.json").read_text())
+    assert saved["pose_raise"] == 0.3 and saved["pose_raise_volume"] is True
+    assert [json.loads(line)["step"] for line in (out / "metrics.jsonl").read_text().splitlines()][-1] == 6
     loaded = InfoGAN.load(out).generator
     assert loaded.mirror and loaded.camera_light.shape == (2,)  # learned: no longer exactly where it started
     assert abs(math.degrees(loaded.camera_light[0].item()) + 39) < 5 and abs(math.degrees(loaded.camera_light[1].item()) - 48) < 5

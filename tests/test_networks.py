@@ -345,6 +345,46 @@ def test_a_stretch_widens_the_volume_along_its_own_x_before_the_turn():
     torch.testing.assert_close(along_z[0, 0].sum(dim=(1, 2)), deep, atol=1e-4, rtol=1e-4)
 
 
+def test_a_raise_stretches_the_volume_s_upper_half_along_its_own_y_and_leaves_the_lower_half():
+    volume = torch.zeros(1, 1, 16, 16, 16)  # y runs down along H: rows 0-7 are the upper half
+    volume[0, 0, 6:10, 2:6, 6:10] = 1.0  # a block 2 to 6 voxels above the centre (a back)
+    volume[0, 0, 6:10, 10:13, 6:10] = 1.0  # and one below the centre (the legs)
+    zero = torch.zeros(2)
+    grid = turning_grid(zero, zero, (2, 1, 16, 16, 16), raises=torch.ones(2))
+    torch.testing.assert_close(grid, turning_grid(zero, zero, (2, 1, 16, 16, 16)))  # a raise by 1 changes nothing
+    rows = torch.arange(16) + 0.5 - 8  # each row's centre, in voxels from the volume's centre (negative: up)
+    for factor in (0.6, 1.3):
+        raised = torch.nn.functional.grid_sample(volume, turning_grid(zero[:1], zero[:1], volume.shape, raises=torch.full((1,), factor)), align_corners=False)
+        by_row = raised[0, 0].sum(dim=(0, 2))
+        torch.testing.assert_close(by_row[8:], volume[0, 0].sum(dim=(0, 2))[8:])  # the lower half as it was
+        assert (by_row[:8] * rows[:8]).sum().item() / by_row[:8].sum().item() == pytest.approx(-4 * factor, abs=0.15)  # the block moved by the factor
+    # turned a quarter about y, the raise still acts on the object's y: the image's upper rows, the same way
+    quarter = torch.full((1,), torch.pi / 2)
+    turned = torch.nn.functional.grid_sample(volume, turning_grid(quarter, zero[:1], volume.shape, raises=torch.full((1,), 1.3)), align_corners=False)
+    raised = torch.nn.functional.grid_sample(volume, turning_grid(zero[:1], zero[:1], volume.shape, raises=torch.full((1,), 1.3)), align_corners=False)
+    torch.testing.assert_close(turned[0, 0].sum(dim=(0, 2)), raised[0, 0].sum(dim=(0, 2)), atol=1e-4, rtol=1e-4)
+
+
+def test_a_volume_generator_raises_each_row_s_volume_by_its_own_factor():
+    torch.manual_seed(0)
+    spec = LatentSpec.parse("yaw:-90:90,cont:1", noise=3)
+    generator = make_generator(spec, "faces-volume").eval()
+    init_weights(generator)
+    latent = spec.generator_input(spec.sample_noise(2), spec.sample_codes(2))
+    with torch.no_grad():
+        plain = generator(latent)
+        torch.testing.assert_close(generator(latent, torch.ones(2)), plain)
+        raised = generator(latent, torch.tensor([1.0, 1.4]))
+        volume = generator.upconv3d(generator.fc(latent[:, generator.content_columns]).view(-1, 64, 4, 4, 4))
+        grid = turning_grid(latent[:, 0] * math.radians(90), generator.tilt.expand(2), volume.shape, raises=torch.tensor([1.0, 1.4]))
+        seen = composite(torch.nn.functional.grid_sample(volume, grid, align_corners=False))
+        scale, shift = generator.style(latent[:, generator.content_columns])[:, :, None, None].chunk(2, dim=1)
+        by_hand = generator.upconv(torch.relu(generator.project_norm(generator.project(seen)) * (1 + scale) + shift))
+    torch.testing.assert_close(raised, by_hand)
+    torch.testing.assert_close(raised[0], plain[0])  # in eval mode each row is drawn on its own
+    assert not torch.equal(raised[1], plain[1])
+
+
 def test_a_volume_generator_sees_its_pose_codes_only_through_the_turn():
     torch.manual_seed(0)
     spec = LatentSpec.parse("yaw:-90:90,cont:2", noise=3)

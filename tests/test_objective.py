@@ -257,6 +257,16 @@ def test_pose_raises_stretch_the_upper_half_about_the_centre_row_within_their_ra
     assert torch.equal(raised[32:], image[0, 0, 32:, 0])  # the lower bar untouched
 
 
+def test_a_volume_raise_draws_factors_for_g_and_no_image_grids():
+    spec = LatentSpec.parse("cat:3,yaw:-180:180,stretch:0.7:1.3", noise=0)
+    image = Objective(TrainConfig(codes="cat:3,yaw:-180:180,stretch:0.7:1.3", pose_raise=0.4), spec)
+    assert image.volume_raises(4, "cpu") is None and Objective(TrainConfig(), LatentSpec.parse("cat:10,cont:2", noise=62)).volume_raises(4, "cpu") is None
+    volume = Objective(TrainConfig(codes="cat:3,yaw:-180:180,stretch:0.7:1.3", pose_raise=0.4, pose_raise_volume=True), spec)
+    assert volume.pose_raises(4, (8, 8), "cpu") is None
+    factors = volume.volume_raises(500, "cpu")
+    assert factors.shape == (500,) and factors.min() >= 0.6 - 1e-6 and factors.max() <= 1.4 + 1e-6 and factors.std() > 0.15
+
+
 def test_the_pose_codes_are_also_read_from_raised_images_in_d_s_and_g_s_losses():
     spec = LatentSpec.parse("yaw:-180:180", noise=0)
     objective = Objective(TrainConfig(codes="yaw:-180:180", noise=0, lambda_circ=0.5, lambda_invariant=0, pose_raise=0.3), spec)
@@ -264,10 +274,11 @@ def test_the_pose_codes_are_also_read_from_raised_images_in_d_s_and_g_s_losses()
     codes, fake, D = {"c1": angles}, images_of_angles(angles, sine_kept=False), AngleReader(kappa)
     unraised = torch.nn.functional.affine_grid(torch.eye(2, 3).expand(13, 2, 3), (13, 1, 4, 4), align_corners=False)
     exact_angle = kappa - math.log(2 * math.pi * torch.special.i0(torch.tensor(kappa)).item())  # von Mises log-density at its mean
-    term = objective.raised_pose_information(D, fake, codes, unraised)  # a raise by 1: Q reads c exactly
+    raised = apply_grid(fake, unraised)  # a raise by 1: Q reads c exactly
+    term = objective.raised_pose_information(D, raised, codes)
     assert term.item() == pytest.approx(0.5 * exact_angle, rel=1e-5)
-    plain_d, with_d = (objective.discriminator_loss(D, fake, fake, codes, raises=r)[0] for r in (None, unraised))
-    plain_g, with_g = (objective.generator_loss(D, fake, codes, raises=r) for r in (None, unraised))
+    plain_d, with_d = (objective.discriminator_loss(D, fake, fake, codes, raised=r)[0] for r in (None, raised))
+    plain_g, with_g = (objective.generator_loss(D, fake, codes, raised=r) for r in (None, raised))
     assert (plain_d - with_d).item() == pytest.approx(term.item(), abs=1e-5)
     assert (plain_g - with_g).item() == pytest.approx(term.item(), abs=1e-5)  # info_weight_g = 1
 
@@ -299,6 +310,8 @@ def test_the_mirror_parity_term_needs_a_continuous_or_angle_code_and_a_weight_of
             quick_config(mirror_parity=1.0, turn_stretch=stretch).validate()
         with pytest.raises(ConfigError, match="pose_raise must be in"):
             quick_config(codes="yaw:-75:75", network="faces-volume", pose_raise=stretch).validate()
+    with pytest.raises(ConfigError, match="pose_raise_volume says where the pose raise acts, and pose_raise is 0"):
+        quick_config(codes="yaw:-75:75", network="faces-volume", pose_raise_volume=True).validate()
     with pytest.raises(ConfigError, match="pose_raise asks Q to read the pose codes through a raised upper half, and --codes cat:4 has none"):
         quick_config(codes="cat:4", pose_raise=0.3).validate()
     assert Objective(TrainConfig(), LatentSpec.parse("cat:4,cont:2", noise=3)).parity_names == []

@@ -38,16 +38,25 @@ def random_affine_grid(n: int, size: tuple[int, int], max_degrees: float = 15.0,
     return F.affine_grid(theta, (n, 1, *size), align_corners=False)
 
 
+def raise_factors(n: int, max_raise: float, device=None) -> torch.Tensor:
+    """Each image's raise: a factor within 1 +- ``max_raise``."""
+    return 1 + (torch.rand(n, device=device) * 2 - 1) * max_raise
+
+
+def raised_upper_half(y: torch.Tensor, factor: torch.Tensor) -> torch.Tensor:
+    """Where a grid's coordinates ``y`` (N x ..., -1 at the top, 0 the centre) read once their upper
+    half is stretched about the centre by ``factor`` (N): at y / factor above the centre, at y below."""
+    return torch.where(y < 0, y / factor.view(-1, *(1,) * (y.dim() - 1)), y)
+
+
 def raised_upper_half_grid(n: int, size: tuple[int, int], max_raise: float, device=None) -> torch.Tensor:
     """Sampling grids that stretch each image's upper half up or down about its centre row by a
     factor within 1 +- ``max_raise`` and leave the lower half as it is: on chairs3d, whose centre row
     is about the seat's height, a taller or lower back on the same seat and legs."""
-    factor = 1 + (torch.rand(n, device=device) * 2 - 1) * max_raise
+    factor = raise_factors(n, max_raise, device)
     identity = torch.eye(2, 3, device=device).expand(n, 2, 3)
     grid = F.affine_grid(identity, (n, 1, *size), align_corners=False)
-    rows = grid[..., 1]  # -1 at the top
-    raised = torch.where(rows < 0, rows / factor[:, None, None], rows)  # the output's row y reads the input at y / factor
-    return torch.stack([grid[..., 0], raised], dim=-1)
+    return torch.stack([grid[..., 0], raised_upper_half(grid[..., 1], factor)], dim=-1)
 
 
 def apply_grid(images: torch.Tensor, grid: torch.Tensor) -> torch.Tensor:

@@ -26,7 +26,7 @@ RESUMABLE = {
     "checkpoint_minutes", "keep", "lr_d", "lr_g",  # smaller learning rates are the usual cure for a diverged run
     # InfoGAN-CR switches its contrastive term on in an InfoGAN trained without it
     "cr_weight", "cr_start", "cr_ramp", "lr_cr",
-    "hessian_weight", "hessian_noise", "mode_seeking", "opacity_weight", "depth_spread_weight", "instance_noise", "mirror_parity", "mirror_parity_start", "turn_stretch", "pose_raise",  # as InfoGAN-CR's term, they can be switched on in a trained run
+    "hessian_weight", "hessian_noise", "mode_seeking", "opacity_weight", "depth_spread_weight", "instance_noise", "mirror_parity", "mirror_parity_start", "turn_stretch", "pose_raise", "pose_raise_volume",  # as InfoGAN-CR's term, they can be switched on in a trained run
 }
 
 
@@ -65,6 +65,7 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     add("--mirror-parity", type=float, default=S, metavar="W", help="weight of Q reading each continuous code from G's images mirrored left to right, as the code itself (a mirror-symmetric trait such as width) or reflected (a sided one such as which way an object turns), whichever fits better: a code cannot do both; an angle code is always read reflected (default 0 = off)")
     add("--mirror-parity-start", type=int, default=S, metavar="N", help="the update at which the mirror-parity term switches on, once the codes mean something: switched on at the first, every code may settle as mirror-symmetric (default 0)")
     add("--pose-raise", type=float, default=S, metavar="R", help="Q also reads the pose codes (yaw, pitch, stretch, light) from G's images whose upper half is stretched up or down about the centre row by a factor within 1 +- R: on chairs3d a taller or lower back, which neither turns nor widens the chair, so Q cannot read the turn from how tall the back looks (default 0 = off)")
+    add("--pose-raise-volume", dest="pose_raise_volume", action="store_true", default=S, help="the pose raise stretches the upper half of G's volume (above its centre, in the object's own frame, before the turn) rather than of its image: a taller or lower back in 3D, seen from every side as a solid's; G draws each batch twice, once raised (default off: the image's upper half)")
     add("--turn-stretch", type=float, default=S, metavar="S", help="with --mirror-parity, Q also reads every turning code (an angle code, or a continuous one read reflected) from G's images stretched along their rows by a factor within 1 +- S: a wider object is not turned further, so a turning code cannot be how wide the object looks (default 0 = off)")
     add("--lambda-real", type=float, default=S, help="weight of a balanced-clustering term for Q's category on real images (default 0)")
     add("--info-in-d", dest="info_in_d", action="store_true", default=S, help="D's loss also maximises the information term (default)")

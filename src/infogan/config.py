@@ -42,6 +42,7 @@ class TrainConfig:
     mirror_parity: float = 0.0  # weight of Q reading each continuous code from G's mirrored images as itself or reflected, whichever fits, and each angle code reflected (0: off)
     mirror_parity_start: int = 0  # the update at which it switches on: from the first, every chairs3d code chose "unchanged" and none took the turn
     pose_raise: float = 0.0  # Q also reads the pose codes from G's images whose upper half is stretched up or down about the centre row by up to 1 +- this (0: off)
+    pose_raise_volume: bool = False  # the raise stretches the upper half of G's volume (above its centre, before the turn) rather than of its image
     turn_stretch: float = 0.0  # with the mirror-parity term, Q also reads each turning code from G's images stretched along their rows by up to 1 +- this (0: off)
     info_in_d: bool = True  # official code: D's loss also subtracts lambda*L_I, so the shared trunk learns it
     # InfoGAN-CR (Lin et al. 2020): a classifier tells which code two images share; G helps it
@@ -155,6 +156,8 @@ class TrainConfig:
             raise ConfigError("camera_light_azimuth and camera_light_elevation start the camera light, which is off: add camera_light (--camera-light)")
         if not (-180 <= self.camera_light_azimuth <= 180 and -90 <= self.camera_light_elevation <= 90):
             raise ConfigError(f"the camera light starts at azimuth -180..180 and elevation -90..90 degrees, got {self.camera_light_azimuth}, {self.camera_light_elevation}")
+        if self.pose_raise_volume and not self.pose_raise:
+            raise ConfigError("pose_raise_volume says where the pose raise acts, and pose_raise is 0: set --pose-raise R")
         if self.pose_raise and not poses:
             raise ConfigError(f"pose_raise asks Q to read the pose codes through a raised upper half, and --codes {self.codes} has none: add yaw:LOW:HIGH or stretch:LOW:HIGH or set it to 0")
         pitched = "pitch" in poses

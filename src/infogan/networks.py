@@ -34,6 +34,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .augment import raised_upper_half
 from .codes import LatentSpec
 from .errors import InfoganError
 
@@ -242,11 +243,12 @@ class Generator(nn.Module):
 
 
 def turning_grid(yaw: torch.Tensor, pitch: torch.Tensor, shape: torch.Size, stretch: torch.Tensor | None = None,
-                 stretch_axis: torch.Tensor | None = None) -> torch.Tensor:
+                 stretch_axis: torch.Tensor | None = None, raises: torch.Tensor | None = None) -> torch.Tensor:
     """``F.grid_sample``'s grid that turns a N x C x D x H x W volume (x along W, y down along H,
     z along D, the line of sight) by ``yaw`` about y and then ``pitch`` about x (radians), after
     stretching it by ``stretch`` (a factor; none: 1) along the horizontal axis of its own frame
-    that is ``stretch_axis`` radians from x towards z (none: x)."""
+    that is ``stretch_axis`` radians from x towards z (none: x), and its upper half (above its
+    centre, along its own y) up or down by ``raises`` (factors; none: 1)."""
     cy, sy, cp, sp = torch.cos(yaw), torch.sin(yaw), torch.cos(pitch), torch.sin(pitch)
     one, zero = torch.ones_like(yaw), torch.zeros_like(yaw)
     turn_yaw = torch.stack([torch.stack([cy, zero, sy], -1), torch.stack([zero, one, zero], -1),
@@ -261,7 +263,10 @@ def turning_grid(yaw: torch.Tensor, pitch: torch.Tensor, shape: torch.Size, stre
         unstretch = torch.eye(3, device=stretch.device, dtype=stretch.dtype) + (1 / stretch - 1)[:, None, None] * torch.outer(axis, axis)
         to_object = unstretch @ to_object
     theta = torch.cat([to_object, torch.zeros_like(to_object[:, :, :1])], dim=2)
-    return F.affine_grid(theta, list(shape), align_corners=False)
+    grid = F.affine_grid(theta, list(shape), align_corners=False)
+    if raises is None:
+        return grid
+    return torch.stack([grid[..., 0], raised_upper_half(grid[..., 1], raises.to(grid)), grid[..., 2]], dim=-1)
 
 
 class VolumeGenerator(nn.Module):
@@ -334,8 +339,10 @@ class VolumeGenerator(nn.Module):
         with torch.no_grad():
             self.background.fill_(torch.logit(torch.tensor(level).clamp(0.01, 0.99)).item())
 
-    def forward(self, latent: torch.Tensor) -> torch.Tensor:
-        start = self.project_norm(self.project(self.composited(latent)))
+    def forward(self, latent: torch.Tensor, raises: torch.Tensor | None = None) -> torch.Tensor:
+        """G's images of ``latent``; with ``raises`` (a factor per row) each volume's upper half is
+        first stretched up or down about its centre by its factor (``turning_grid``)."""
+        start = self.project_norm(self.project(self.composited(latent, raises)))
         if self.style is not None:
             scale, shift = self.style(latent[:, self.content_columns])[:, :, None, None].chunk(2, dim=1)
             start = start * (1 + scale) + shift
@@ -345,9 +352,9 @@ class VolumeGenerator(nn.Module):
         opacity = F.interpolate(self.last_opacity[:, None].float(), size=image.shape[-2:], mode="bilinear", align_corners=False)
         return opacity * image + (1 - opacity) * torch.sigmoid(self.background)
 
-    def composited(self, latent: torch.Tensor) -> torch.Tensor:
-        """What each pixel sees of the turned (and lit) volume: its features and, last, its opacity
-        (N x C x side x side), before the 2D layers."""
+    def composited(self, latent: torch.Tensor, raises: torch.Tensor | None = None) -> torch.Tensor:
+        """What each pixel sees of the turned (and lit, and with ``raises`` raised) volume: its
+        features and, last, its opacity (N x C x side x side), before the 2D layers."""
         content = latent[:, self.content_columns]
         poses = {code.pose: code.pose_value(latent[:, column:column + code.input_width].float()) for column, code in self.poses}
         zero = torch.zeros(len(latent), device=latent.device)
@@ -355,7 +362,7 @@ class VolumeGenerator(nn.Module):
         if self.mirror:
             volume = 0.5 * (volume + volume.flip(-1))
         pitch = poses["pitch"] if self.tilt is None else zero + self.tilt
-        grid = turning_grid(poses.get("yaw", zero), pitch, volume.shape, poses.get("stretch"), self.stretch_axis)
+        grid = turning_grid(poses.get("yaw", zero), pitch, volume.shape, poses.get("stretch"), self.stretch_axis, raises)
         turned = F.grid_sample(volume, grid.to(volume.dtype), mode="bilinear", padding_mode="zeros", align_corners=False)
         if self.light_elevation is not None:
             turned = shade(turned, poses["light"], zero + self.light_elevation)

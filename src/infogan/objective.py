@@ -25,7 +25,7 @@ import contextlib
 import torch
 import torch.nn.functional as F
 
-from .augment import apply_grid, raised_upper_half_grid, random_affine_grid
+from .augment import apply_grid, raise_factors, raised_upper_half_grid, random_affine_grid
 from .codes import LatentSpec
 from .config import TrainConfig
 from .networks import depth_spread
@@ -75,18 +75,27 @@ class Objective:
         return random_affine_grid(n, size, max_degrees=0.0, max_shift=0.0, max_scale=0.0, max_stretch=self.config.turn_stretch, device=device)
 
     def pose_raises(self, n: int, size, device) -> torch.Tensor | None:
-        """Sampling grids of the pose codes' raises for a batch of ``n`` (None when off)."""
-        if not self.raised_codes:
+        """Sampling grids of the pose codes' raises of G's images for a batch of ``n`` (None when
+        off or when the raise acts on G's volume)."""
+        if not self.raised_codes or self.config.pose_raise_volume:
             return None
         return raised_upper_half_grid(n, size, self.config.pose_raise, device=device)
 
-    def raised_pose_information(self, D, fake, codes, raises, detach_q=False) -> torch.Tensor:
-        """Each pose code's weighted mean log Q, read from G's images through ``raises``: a back
-        raised or lowered on the same seat neither turns nor widens a chair, so Q must read the
-        same pose (on chairs3d, Q had read a low back as a view from behind and a tall one as a
-        view from the front)."""
+    def volume_raises(self, n: int, device) -> torch.Tensor | None:
+        """The factors by which G raises the upper half of its volumes for a batch of ``n`` (None
+        unless the raise acts on G's volume)."""
+        if not (self.raised_codes and self.config.pose_raise_volume):
+            return None
+        return raise_factors(n, self.config.pose_raise, device=device)
+
+    def raised_pose_information(self, D, raised, codes, detach_q=False) -> torch.Tensor:
+        """Each pose code's weighted mean log Q, read from G's ``raised`` images (raised through
+        ``pose_raises``' grids or drawn from volumes raised by ``volume_raises``): a back raised or
+        lowered on the same seat neither turns nor widens a chair, so Q must read the same pose (on
+        chairs3d, Q had read a low back as a view from behind and a tall one as a view from the
+        front)."""
         with self.autocast:
-            slices = self.spec.split_q_output(D(self.seen_by_d(apply_grid(fake, raises)), detach_q=detach_q)[1])
+            slices = self.spec.split_q_output(D(self.seen_by_d(raised), detach_q=detach_q)[1])
         return sum(self.weights[code.name] * code.log_q(slices[code.name], codes[code.name]).mean() for code in self.raised_codes)
 
     def mirror_parity(self, D, fake, codes, detach_q=False, stretches=None) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
@@ -125,11 +134,12 @@ class Objective:
         schedule, so that --resume --steps does not move it)."""
         return bool(self.parity_codes) and step >= self.config.mirror_parity_start
 
-    def discriminator_loss(self, D, real, fake, codes, moves=None, mirror=False, stretches=None, raises=None) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+    def discriminator_loss(self, D, real, fake, codes, moves=None, mirror=False, stretches=None, raised=None) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
         """D's (and Q's) loss on a real and a (detached) fake batch; also each code's mean log Q and,
         when the mirror-parity term is set, each continuous code's parity under ``parity_names``
         (0 before the term switches on; ``mirror``: it acts on this batch, ``stretches``: with the
-        turning codes' stretches; ``raises``: Q also reads the pose codes through them)."""
+        turning codes' stretches; ``raised``: G's raised images, detached, from which Q also reads the
+        pose codes)."""
         detach_q = not self.config.info_in_d
         with self.autocast:
             d_real, q_real = D(self.seen_by_d(real), detach_q=detach_q)
@@ -140,8 +150,8 @@ class Objective:
             with self.autocast:
                 q_moved = D(self.seen_by_d(apply_grid(fake, moves)), detach_q=detach_q)[1]
             info = info + self.config.lambda_invariant * self.categorical_log_q(q_moved, codes)
-        if raises is not None:
-            info = info + self.raised_pose_information(D, fake, codes, raises, detach_q)
+        if raised is not None:
+            info = info + self.raised_pose_information(D, raised, codes, detach_q)
         if mirror:
             parity_term, parities = self.mirror_parity(D, fake, codes, detach_q, stretches)
             info, log_q = info + parity_term, {**log_q, **parities}
@@ -152,7 +162,7 @@ class Objective:
             info = info + self.config.lambda_real * sum(c.batch_information(real_slices[c.name]) for c in self.categorical)
         return F.softplus(-d_real).mean() + F.softplus(d_fake).mean() - info, log_q
 
-    def generator_loss(self, D, fake, codes, moves=None, mirror=False, stretches=None, raises=None) -> torch.Tensor:
+    def generator_loss(self, D, fake, codes, moves=None, mirror=False, stretches=None, raised=None) -> torch.Tensor:
         """G's loss against D (whose weights the caller has frozen)."""
         with self.autocast:
             d_fake, q_fake = D(self.seen_by_d(fake))
@@ -161,8 +171,8 @@ class Objective:
             with self.autocast:
                 q_moved = D(self.seen_by_d(apply_grid(fake, moves)))[1]
             info = info + self.config.lambda_invariant * self.categorical_log_q(q_moved, codes)
-        if raises is not None:
-            info = info + self.raised_pose_information(D, fake, codes, raises)
+        if raised is not None:
+            info = info + self.raised_pose_information(D, raised, codes)
         if mirror:
             info = info + self.mirror_parity(D, fake, codes, stretches=stretches)[0]
         return F.softplus(-d_fake).mean() - self.config.info_weight_g * info

@@ -23,6 +23,7 @@ from torch import nn
 from tqdm import tqdm
 
 from . import data, distributed
+from .augment import apply_grid
 from .checkpoint import (
     BEST_NAME,
     CHECKPOINT_NAME,
@@ -377,15 +378,25 @@ def train_in_world(config: TrainConfig, out: Path, state: dict | None, world: di
             if cr_weight:  # InfoGAN-CR's pairs come from the same forward pass of G
                 first, second, shared = (world.shard(part) for part in objective.contrastive_pairs(batch, device))
                 latent = torch.cat([latent, first, second])
+            volume_raises = world.shard(objective.volume_raises(batch, device))
             with autocast:
-                fake, *pair = G_parallel(latent).split(len(noise))
+                if volume_raises is None:
+                    fake, *pair = G_parallel(latent).split(len(noise))
+                    raised = None
+                else:  # G draws the batch again from raised volumes, in the same forward pass
+                    unraised = torch.ones(len(latent), device=device)
+                    images = G_parallel(torch.cat([latent, latent[: len(noise)]]), torch.cat([unraised, volume_raises]))
+                    fake, *pair, raised = images.split(len(noise))
             moves = world.shard(objective.random_moves(batch, fake.shape[-2:], device))
             mirror = objective.mirror_parity_on(step)
             stretches = world.shard(objective.turn_stretches(batch, fake.shape[-2:], device)) if mirror else None
-            raises = world.shard(objective.pose_raises(batch, fake.shape[-2:], device))
+            raise_grids = world.shard(objective.pose_raises(batch, fake.shape[-2:], device))
+            if raise_grids is not None:
+                raised = apply_grid(fake, raise_grids)
 
             # D step (Q's head is trained here; the trunk learns L_I only when info_in_d)
-            loss_d, log_q = objective.discriminator_loss(D_parallel, real, fake.detach(), codes, moves, mirror, stretches, raises)
+            loss_d, log_q = objective.discriminator_loss(D_parallel, real, fake.detach(), codes, moves, mirror, stretches,
+                                                         None if raised is None else raised.detach())
             opt_d.zero_grad(set_to_none=True)
             loss_d.backward()
             opt_d.step()
@@ -400,7 +411,7 @@ def train_in_world(config: TrainConfig, out: Path, state: dict | None, world: di
 
             # G step against the updated D (and classifier); their weights get no gradients here
             D.requires_grad_(False)
-            loss_g = objective.generator_loss(D, fake, codes, moves, mirror, stretches, raises)
+            loss_g = objective.generator_loss(D, fake, codes, moves, mirror, stretches, raised)
             if cr_weight:
                 classifier.requires_grad_(False)
                 loss_g = loss_g + cr_weight * objective.contrastive_loss(classifier, pair[0], pair[1], shared)
