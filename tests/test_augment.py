@@ -5,7 +5,7 @@ import math
 import pytest
 import torch
 
-from infogan.augment import apply_grid, random_affine_grid
+from infogan.augment import apply_grid, raised_upper_half, random_affine_grid
 
 SIZE = (28, 28)
 
@@ -112,3 +112,15 @@ def test_the_stretch_scales_only_along_the_rows_and_within_its_range():
     assert stretch.min() >= 0.7 - 1e-5 and stretch.max() <= 1.3 + 1e-5
     assert stretch.max() - stretch.min() > 0.4
     assert torch.allclose(grid[..., 0], reference[..., 0] / stretch[:, None, None], atol=1e-6)
+
+
+def test_border_padding_keeps_a_light_background_where_a_lowered_or_narrowed_image_reads_beyond_its_edge():
+    light = torch.full((1, 1, 64, 64), 0.9)
+    identity = torch.nn.functional.affine_grid(torch.eye(2, 3)[None], (1, 1, 64, 64), align_corners=False)
+    lowered = torch.stack([identity[..., 0], raised_upper_half(identity[..., 1], torch.tensor([0.6]))], dim=-1)
+    narrowed = random_affine_grid(1, (64, 64), max_degrees=0, max_shift=0, max_scale=0)
+    narrowed[..., 0] = narrowed[..., 0] / 0.7  # the output's x reads the input at x / 0.7
+    for grid in (lowered, narrowed):
+        torch.testing.assert_close(apply_grid(light, grid, padding="border"), light)
+        assert apply_grid(light, grid).min().item() == 0.0  # zeros: a black band
+    assert apply_grid(light, lowered)[0, 0, :12].max().item() == 0.0 and apply_grid(light, lowered)[0, 0, 14:].min().item() > 0.89

@@ -59,6 +59,9 @@ def raised_upper_half_grid(n: int, size: tuple[int, int], max_raise: float, devi
     return torch.stack([grid[..., 0], raised_upper_half(grid[..., 1], factor)], dim=-1)
 
 
-def apply_grid(images: torch.Tensor, grid: torch.Tensor) -> torch.Tensor:
-    """Resample images through a grid from ``random_affine_grid`` or ``raised_upper_half_grid``; differentiable in the images."""
-    return F.grid_sample(images, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
+def apply_grid(images: torch.Tensor, grid: torch.Tensor, padding: str = "zeros") -> torch.Tensor:
+    """Resample images through a grid from ``random_affine_grid`` or ``raised_upper_half_grid``;
+    differentiable in the images. Where the grid reads beyond the image, ``padding`` "zeros" reads
+    black (MNIST's background) and "border" the nearest edge pixel: on a light background, a
+    lowered back or a narrowed chair read through zeros had a black band across the top or sides."""
+    return F.grid_sample(images, grid, mode="bilinear", padding_mode=padding, align_corners=False)

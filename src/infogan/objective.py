@@ -112,7 +112,7 @@ class Objective:
         parity (+1: kept, -1: reflected)."""
         with self.autocast:
             slices = self.spec.split_q_output(D(self.seen_by_d(torch.flip(fake, dims=[-1])), detach_q=detach_q)[1])
-            stretched = None if stretches is None else self.spec.split_q_output(D(self.seen_by_d(apply_grid(fake, stretches)), detach_q=detach_q)[1])
+            stretched = None if stretches is None else self.spec.split_q_output(D(self.seen_by_d(apply_grid(fake, stretches, padding="border")), detach_q=detach_q)[1])
         term, parities = 0.0, {}
         for code in self.parity_codes:
             values = codes[code.name]

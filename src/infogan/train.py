@@ -392,7 +392,7 @@ def train_in_world(config: TrainConfig, out: Path, state: dict | None, world: di
             stretches = world.shard(objective.turn_stretches(batch, fake.shape[-2:], device)) if mirror else None
             raise_grids = world.shard(objective.pose_raises(batch, fake.shape[-2:], device))
             if raise_grids is not None:
-                raised = apply_grid(fake, raise_grids)
+                raised = apply_grid(fake, raise_grids, padding="border")
 
             # D step (Q's head is trained here; the trunk learns L_I only when info_in_d)
             loss_d, log_q = objective.discriminator_loss(D_parallel, real, fake.detach(), codes, moves, mirror, stretches,
