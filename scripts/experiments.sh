@@ -366,7 +366,9 @@ done
 
 # session 18 (docs/experiments.md, "Where the chairs' side views go: four tries at the pose code, and a turn code"):
 # an angle code with and without the mirror parity, the Hessian penalty and --turn-stretch on the cont:2 control,
-# and turn:1 codes. Each run was stopped with SIGTERM; --steps is where it stopped.
+# and turn:1 codes. Each run was stopped with SIGTERM; --steps is where it stopped. The --turn-stretch runs read
+# beyond the image as black (a narrowed chair had black bands at the sides); since commit 0bfdd53 the stretch reads the
+# image's edge, so this script no longer makes them as they ran.
 CHAIRS_ANGLE=(${CHAIRS_A[*]} --codes cat:12,circ:1,cont:1 --lambda-circ 1 ${CHAIRS_A_MSS[*]})
 CHAIRS_TURN=(${CHAIRS_A[*]} --codes cat:12,turn:1,cont:1 ${CHAIRS_A_MSS[*]} ${CHAIRS_A_PARITY[*]})
 {
@@ -612,7 +614,9 @@ done
 
 # session 29 (docs/experiments.md, "chairs3d: Q tells front from back by how tall the back looks"). Each run continues
 # a copy of one of session 28's cat:20 runs with one setting changed (raise06-s1 continues raise04-s1 from update
-# 5,050); every run stopped with SIGTERM at the update given.
+# 5,050); every run stopped with SIGTERM at the update given. The raise runs read beyond the image as black (zero
+# padding: a black band above a lowered back); since commit 0bfdd53 the raise reads the image's edge, so this script no
+# longer makes them as they ran.
 {
   echo "continue_run chairscat20-s0 op03-s0 --opacity-weight 0.3 --steps 4180"
   echo "continue_run chairscat20-s1 op01-s1 --opacity-weight 0.1 --steps 4146"
@@ -633,3 +637,18 @@ for run in op03-s0 op01-s1; do
   "$PY" scripts/volume_opacity.py "runs/$run"
 done
 "$PY" scripts/summarize_factors.py runs/raise04-s0 runs/raise06-s1 --factors style,azimuth,width
+
+# session 30 (docs/experiments.md, "chairs3d: raising G's volume instead of its image does less"). vraise04-s0 and
+# braise04-s0 continue a copy of session 28's chairscat20-s0 (3,223 updates) with one setting changed;
+# raise04fresh-s2 trains from the first update. Every run stopped with SIGTERM at the update given.
+{
+  echo "continue_run chairscat20-s0 vraise04-s0 --pose-raise 0.4 --pose-raise-volume --steps 4524; continue_run chairscat20-s0 braise04-s0 --pose-raise 0.4 --steps 5301"
+  echo "run raise04fresh-s2 ${SIL[*]} --opacity-weight 1 --codes cat:20,yaw:-180:180,stretch:0.7:1.3 --pose-raise 0.4 --seed 2 --steps 4023"
+} | xargs -P "$JOBS" -I{} bash -c {}
+for run in vraise04-s0 braise04-s0 raise04fresh-s2; do
+  "$PY" scripts/factor_profile.py "runs/$run" --factor azimuth --per style
+  for styles in 0,3,5 1,2,6,10; do
+    "$PY" scripts/back_height_probe.py "runs/$run" --styles "$styles"
+  done
+done
+"$PY" scripts/summarize_factors.py runs/braise04-s0 runs/raise04fresh-s2 --factors style,azimuth,width
