@@ -640,15 +640,19 @@ done
 
 # session 30 (docs/experiments.md, "chairs3d: raising G's volume instead of its image does less"). vraise04-s0 and
 # braise04-s0 continue a copy of session 28's chairscat20-s0 (3,223 updates) with one setting changed;
-# raise04fresh-s2 trains from the first update. Every run stopped with SIGTERM at the update given.
+# raise04fresh-s2 and -s3 train from the first update. Every run stopped with SIGTERM at the update given.
 {
   echo "continue_run chairscat20-s0 vraise04-s0 --pose-raise 0.4 --pose-raise-volume --steps 4524; continue_run chairscat20-s0 braise04-s0 --pose-raise 0.4 --steps 5301"
-  echo "run raise04fresh-s2 ${SIL[*]} --opacity-weight 1 --codes cat:20,yaw:-180:180,stretch:0.7:1.3 --pose-raise 0.4 --seed 2 --steps 4023"
+  echo "run raise04fresh-s2 ${SIL[*]} --opacity-weight 1 --codes cat:20,yaw:-180:180,stretch:0.7:1.3 --pose-raise 0.4 --seed 2 --steps 4023; cp -r runs/raise04fresh-s2 runs/raise04fresh-s2-at4023"
 } | xargs -P "$JOBS" -I{} bash -c {}
-for run in vraise04-s0 braise04-s0 raise04fresh-s2; do
+{
+  echo "run raise04fresh-s2 --steps 5119"
+  echo "run raise04fresh-s3 ${SIL[*]} --opacity-weight 1 --codes cat:20,yaw:-180:180,stretch:0.7:1.3 --pose-raise 0.4 --seed 3 --steps 1090"
+} | xargs -P "$JOBS" -I{} bash -c {}
+for run in vraise04-s0 braise04-s0 raise04fresh-s2-at4023; do
   "$PY" scripts/factor_profile.py "runs/$run" --factor azimuth --per style
   for styles in 0,3,5 1,2,6,10; do
     "$PY" scripts/back_height_probe.py "runs/$run" --styles "$styles"
   done
 done
-"$PY" scripts/summarize_factors.py runs/braise04-s0 runs/raise04fresh-s2 --factors style,azimuth,width
+"$PY" scripts/summarize_factors.py runs/braise04-s0 runs/raise04fresh-s2-at4023 --factors style,azimuth,width
