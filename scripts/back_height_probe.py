@@ -26,7 +26,7 @@ from infogan.data import to_unit_range
 from infogan.data.chairs3d import STYLES, Style, draw_style
 from infogan.model import InfoGAN
 
-from factor_profile import fitted_sense_and_offset  # scripts/ is on the path when a script runs
+from factor_profile import fitted_sense_and_offset, reading_errors  # scripts/ is on the path when a script runs
 from style_views import parse_styles
 
 AZIMUTHS = np.radians(np.arange(16) * 22.5 + 11.25)  # none on the line between the front and the back half
@@ -47,11 +47,6 @@ def views(styles: list[Style]) -> torch.Tensor:
     """Each style at every azimuth of AZIMUTHS (style-major), in [0, 1]."""
     images = np.stack([np.rint(draw_style(style, azimuth, 1.0)) for style in styles for azimuth in AZIMUTHS])
     return to_unit_range(images[:, None].astype(np.uint8))
-
-
-def reading_errors(code: np.ndarray, angle: np.ndarray, sense: int, offset: float) -> np.ndarray:
-    """How far (radians, -pi..pi) each reading, turned by the fitted sense and offset, is from the truth."""
-    return np.angle(np.exp(1j * (sense * code - offset - angle)))
 
 
 def reflections(errors: np.ndarray, angle: np.ndarray) -> tuple[float, float]:

@@ -80,11 +80,15 @@ def fitted_sense_and_offset(code: np.ndarray, angle: np.ndarray) -> tuple[int, f
     return sense, float(np.angle(np.exp(1j * (sense * code - angle)).mean()))
 
 
+def reading_errors(code: np.ndarray, angle: np.ndarray, sense: int, offset: float) -> np.ndarray:
+    """How far (radians, -pi..pi) each reading, turned by the fitted sense and offset, is from the truth."""
+    return np.angle(np.exp(1j * (sense * code - offset - angle)))
+
+
 def angle_errors(code: np.ndarray, angle: np.ndarray) -> np.ndarray:
     """How far (degrees, -180..180) an angle code's reading is from the true angle (radians), once
     the code's sense and its offset over all images are taken away."""
-    sense, offset = fitted_sense_and_offset(code, angle)
-    return np.degrees(np.angle(np.exp(1j * (sense * code - angle - offset))))
+    return np.degrees(reading_errors(code, angle, *fitted_sense_and_offset(code, angle)))
 
 
 def print_per_group(name: str, groups: np.ndarray, factor_name: str, factor, values: np.ndarray, codes: dict, angle_codes: dict) -> None:
